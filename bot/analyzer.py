@@ -1,0 +1,81 @@
+"""One analyzer for both sides: the same folding, synonyms and segmentation for facts and questions."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+import jieba
+
+from .normalize import Replacer, fold, synonym_map
+
+jieba.setLogLevel(logging.WARNING)
+
+# Words that carry the *form* of a question, not its topic. Their meaning is used by the
+# question-type check; for matching they are noise.
+QUESTION_WORDS = frozenset(
+    """
+    多少 几 几个 几次 几家 几位 几名 几所 几项 多大 多长 多久 多高 几多 哪些 哪个 哪位 哪里 哪儿 哪 哪天
+    哪一天 哪一年 哪年 何时 何地 何人 什么 啥 咋 怎么 怎样 怎么样 如何 为何 为什么 谁 是否 有没有 有无 吗 呢 吧
+    呀 啊 嘛 么 请问 问 问下 问一下 想问 想 知道 了解 一下 告诉 我 你 您 你们 我们 他们 的 了 是 在 有 和 与 及
+    把 被 对 为 给 让 向 从 到 都 也 还 又 就 这 那 这个 那个 这些 那些 其 之 所 以 而 或 并 等 个 些 年 中 里 上
+    下 时 后 前 过 着 做 做了 干 干了 搞 办了 做过 开展了 方面 有关 关于 情况 具体 主要 哪方面 多少次 共 一共 总共
+    合计 总计 累计 到底 究竟 大概 大约 约 左右 好 很 最 更 吗？ 呢？ 报告 总结 工作总结 文中 里面 提到 说 讲 写
+    是不是 能不能 可以 可不可以 应该 需要 用 用来 干什么 干嘛 作用 来 去 人 些什么 哪几 哪几个 多 少 几号 几月
+    什么时候 去年 今年 全年 本年 年度 哪一 那么 怎么回事 内容 东西 事 事情 一些 主要 都有 有些 谢谢 你好 您好 麻烦 帮忙 帮我 查 查一下
+    """.split()
+)
+_TOKEN_OK = re.compile(r"[\w\u3400-\u9fff]")
+
+
+class Analyzer:
+    """Turns text into the match form and the terms the index and the scorer use."""
+
+    def __init__(self, corrections: dict[str, str], synonyms: Iterable[tuple[str, Iterable[str]]],
+                 words: Iterable[tuple[str, int | None, str | None]]):
+        self.corrections = Replacer({fold(k): fold(v) for k, v in corrections.items()})
+        mapping = synonym_map(synonyms)
+        # Single characters are only swapped as whole tokens: as substrings they would break words.
+        self.phrase_synonyms = Replacer({k: v for k, v in mapping.items() if len(k) > 1})
+        self.token_synonyms = {k: v for k, v in mapping.items() if len(k) == 1}
+        self.tokenizer = jieba.Tokenizer()
+        self.tokenizer.initialize()
+        self.word_tags: dict[str, str] = {}
+        for word, freq, tag in words:
+            canonical = self.match_form(word)
+            self.tokenizer.add_word(canonical, freq or 2000, tag)
+            if tag:
+                self.word_tags[canonical] = tag
+
+    def match_form(self, text: str) -> str:
+        """Folded, artifact forms corrected, synonyms folded to their canonical word."""
+        return self.phrase_synonyms(self.corrections(fold(text)))
+
+    def tokens(self, match_text: str) -> list[str]:
+        """jieba tokens of a match-form text, without punctuation."""
+        out = []
+        for tok in self.tokenizer.cut(match_text):
+            tok = tok.strip()
+            if tok and _TOKEN_OK.search(tok):
+                out.append(self.token_synonyms.get(tok, tok))
+        return out
+
+    def terms(self, match_text: str) -> list[str]:
+        """Content terms of a question: tokens minus question words, order kept, no repeats."""
+        seen: dict[str, None] = {}
+        for tok in self.tokens(match_text):
+            if tok not in QUESTION_WORDS:
+                seen.setdefault(tok, None)
+        return list(seen)
+
+
+def index_terms(tokens: Iterable[str]) -> list[str]:
+    """What the full-text index holds for a fact: its tokens and the bigrams inside long tokens,
+    so a question that segments a name differently still finds it."""
+    out = []
+    for tok in tokens:
+        out.append(tok)
+        if len(tok) >= 3 and tok.isalpha():
+            out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
+    return out

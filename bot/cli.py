@@ -1,0 +1,174 @@
+"""qiaobot: the command line. Every subcommand is a thin channel over the same Engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import reply
+from .config import ConfigError, Settings
+from .curated import KnowledgeError
+
+EXAMPLES = ["合同外资引进了多少？", "侨商会换届是谁来祝贺的？", "侨务宣传有哪些做法？", "困難歸僑的補助一共發了多少？"]
+HELP = """命令：
+  /help      显示帮助
+  /sections  报告目录（输入章节编号如 5.2 查看该章节）
+  /quit      退出
+直接输入问题即可，例如：""" + "".join(f"\n  {q}" for q in EXAMPLES)
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _engine(args: argparse.Namespace):
+    from .matcher import Engine
+
+    settings = Settings.from_env(getattr(args, "knowledge", None))
+    return Engine.open(settings.knowledge_dir, settings.data_dir, _progress), settings
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    engine, _ = _engine(args)
+    if args.jsonl:
+        for line in sys.stdin:
+            answer = engine.ask(line.rstrip("\r\n"))
+            sys.stdout.write(json.dumps(answer.to_json(), ensure_ascii=False) + "\n")
+            sys.stdout.flush()
+        return 0
+    question = " ".join(args.question)
+    if not question:
+        print("用法：qiaobot ask \"问题\"（或 --jsonl 从标准输入每行读一个问题）", file=sys.stderr)
+        return 2
+    answer = engine.ask(question)
+    print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2) if args.json else reply.to_plain(answer))
+    return 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from . import store
+
+    settings = Settings.from_env(args.knowledge)
+    started = time.monotonic()
+    path = store.build(settings.knowledge_dir, settings.data_dir, _progress)
+    from .matcher import Engine
+
+    engine = Engine(path)
+    engine.validate(settings.knowledge_dir)
+    counts = ", ".join(f"{k} {v}" for k, v in engine.counts().items())
+    print(f"store {path} ready in {time.monotonic() - started:.1f}s: {counts}")
+    return 0
+
+
+def _outline_text(engine) -> str:
+    lines = []
+    for s in engine.outline():
+        indent = "  " * (len(s.path) - 1)
+        prefix = f"[{s.doc}] " if len(engine.documents) > 1 and len(s.path) == 1 else ""
+        lines.append(f"{indent}{'.'.join(map(str, s.path))}  {prefix}{s.heading}")
+    return "\n".join(lines)
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from .matcher import parse_section_ref
+
+    engine, _ = _engine(args)
+    docs = "、".join(engine.documents.values())
+    print(f"侨务问答（{docs}）。输入问题，/help 帮助，/quit 退出。")
+    while True:
+        try:
+            line = input("> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not line:
+            continue
+        if line in ("/quit", "/exit", "/q"):
+            return 0
+        if line in ("/help", "/start"):
+            print(HELP)
+        elif line == "/sections":
+            print(_outline_text(engine))
+        elif line.replace(".", "").isdigit() and len(engine.documents) >= 1:
+            doc = next(iter(engine.documents))
+            print(engine.show_section(doc, parse_section_ref(line)).text)
+        else:
+            print(reply.to_plain(engine.ask(line)))
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate, load_cases
+
+    engine, _ = _engine(args)
+    report = evaluate(engine, load_cases(Path(args.file)))
+    print(report.table())
+    if args.failures:
+        for case, answer, outcome in report.failures:
+            got = [list(r.path) for r in answer.references]
+            print(f"\n[{outcome}] {case.kind} {case.question!r} expect {case.doc}:{list(case.path or [])} "
+                  f"{list(case.expect)} got {got} score {answer.score:.2f}\n  {answer.text[:160]!r}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from . import telegram_bot
+
+    settings = Settings.from_env(args.knowledge)
+    settings.require_token()
+    telegram_bot.run(settings, webhook_url=args.webhook_url, port=args.port, secret_token=args.secret_token)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="qiaobot", description="侨务工作报告问答机器人 (qiaowu-bot)")
+    sub = p.add_subparsers(dest="command")
+    knowledge = argparse.ArgumentParser(add_help=False)
+    knowledge.add_argument("--knowledge", metavar="DIR", help="knowledge folder (default: BOT_KNOWLEDGE_DIR or the shipped one)")
+
+    a = sub.add_parser("ask", parents=[knowledge], help="answer one question, or one per stdin line with --jsonl")
+    a.add_argument("question", nargs="*")
+    fmt = a.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="print the answer as a JSON object")
+    fmt.add_argument("--jsonl", action="store_true", help="read questions from stdin, write one JSON object per line")
+    a.set_defaults(func=cmd_ask)
+
+    sub.add_parser("chat", parents=[knowledge], help="talk to the bot in the console").set_defaults(func=cmd_chat)
+    sub.add_parser("build", parents=[knowledge], help="build the knowledge store now").set_defaults(func=cmd_build)
+
+    e = sub.add_parser("eval", parents=[knowledge], help="score a question set (JSON lines)")
+    e.add_argument("file")
+    e.add_argument("--failures", action="store_true", help="also list every question not answered correctly")
+    e.set_defaults(func=cmd_eval)
+
+    r = sub.add_parser("run", parents=[knowledge], help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    r.add_argument("--webhook-url", help="serve a webhook at this public HTTPS URL instead of long polling")
+    r.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8443")), help="webhook listen port")
+    r.add_argument("--secret-token", default=os.environ.get("WEBHOOK_SECRET_TOKEN"), help="webhook secret token")
+    r.set_defaults(func=cmd_run)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+                        level=os.environ.get("LOG_LEVEL", "WARNING").upper())
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
+    args = parser().parse_args(argv)
+    if args.command is None:
+        argv2 = ["run"] if os.environ.get("TELEGRAM_BOT_TOKEN") else ["chat"]
+        args = parser().parse_args(argv2)
+    try:
+        return args.func(args)
+    except (ConfigError, KnowledgeError) as exc:
+        print(f"qiaobot: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""Settings from the environment, checked once at start-up with messages that say how to fix them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message names it and says how to fix it."""
+
+
+def default_knowledge_dir() -> Path:
+    """The shipped knowledge: inside the package when installed, at the repository top in a checkout."""
+    installed = PACKAGE_DIR / "knowledge"
+    return installed if installed.is_dir() else PACKAGE_DIR.parent / "knowledge"
+
+
+def default_data_dir() -> Path:
+    """Where the store and the question log live unless BOT_DATA_DIR says otherwise."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "qiaowu-bot"
+
+
+def parse_admin_ids(raw: str) -> frozenset[int]:
+    """Parse BOT_ADMIN_IDS ("123, 456") into user ids."""
+    ids = set()
+    for part in raw.replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError(
+                f"BOT_ADMIN_IDS: {part!r} is not a Telegram user id; "
+                "set it to comma-separated numbers, e.g. BOT_ADMIN_IDS=12345,67890"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+@dataclass(frozen=True)
+class Settings:
+    knowledge_dir: Path
+    data_dir: Path
+    token: str | None = field(default=None, repr=False)  # never printed
+    api_base_url: str | None = None
+    admin_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def from_env(cls, knowledge_dir: str | Path | None = None) -> Settings:
+        """Read the environment; an explicit --knowledge wins over BOT_KNOWLEDGE_DIR."""
+        env = os.environ
+        knowledge = Path(knowledge_dir or env.get("BOT_KNOWLEDGE_DIR") or default_knowledge_dir())
+        if not knowledge.is_dir():
+            source = "--knowledge" if knowledge_dir else "BOT_KNOWLEDGE_DIR"
+            raise ConfigError(f"{source}: {knowledge} is not a directory; point it at a folder of reports")
+        data = Path(env.get("BOT_DATA_DIR") or default_data_dir())
+        try:
+            data.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"BOT_DATA_DIR: cannot create {data} ({exc.strerror}); choose a writable folder")
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+        base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or None
+        if base_url and not base_url.startswith(("http://", "https://")):
+            raise ConfigError("TELEGRAM_API_BASE_URL must start with http:// or https://")
+        admins = parse_admin_ids(env.get("BOT_ADMIN_IDS", ""))
+        return cls(knowledge.resolve(), data.resolve(), token, base_url, admins)
+
+    def require_token(self) -> str:
+        """The token for Telegram, or a ConfigError saying how to set it."""
+        if not self.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and export it")
+        if ":" not in self.token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN looks malformed; it has the form 123456:ABC-DEF…")
+        return self.token

@@ -1,0 +1,168 @@
+"""The files an admin edits in the knowledge folder, read (and for the FAQ, appended) here.
+
+Reports are `*.txt`. Curated data is CSV (opens in any spreadsheet, one row per entry):
+`faq.csv`, `synonyms.csv`, `corrections.csv`, `words.csv`. Errors name the file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FAQ_FILE = "faq.csv"
+SYNONYMS_FILE = "synonyms.csv"
+CORRECTIONS_FILE = "corrections.csv"
+WORDS_FILE = "words.csv"
+CURATED_FILES = (FAQ_FILE, SYNONYMS_FILE, CORRECTIONS_FILE, WORDS_FILE)
+
+FAQ_COLUMNS = ("question", "alternates", "answer", "doc", "section")
+LIST_SEPARATOR = re.compile(r"\s*[|｜]\s*")
+
+
+class KnowledgeError(Exception):
+    """Bad knowledge: the message names the file (and line) and says what is wrong."""
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None):
+        self.path = Path(path)
+        self.line = line
+        where = f"{self.path.name}, line {line}" if line else self.path.name
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class FaqEntry:
+    question: str
+    alternates: tuple[str, ...]
+    answer: str
+    doc: str  # empty: the only document, resolved when the store is built
+    section: str  # as the admin wrote it: "5.2", "（五）二是", or empty
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Correction:
+    wrong: str
+    right: str
+    doc: str  # empty: applies to every document
+
+
+@dataclass
+class Curated:
+    """Everything an admin curates, as read from one knowledge folder."""
+
+    faq: list[FaqEntry] = field(default_factory=list)
+    synonyms: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    corrections: list[Correction] = field(default_factory=list)
+    words: list[tuple[str, int | None, str | None]] = field(default_factory=list)
+
+    def corrections_for(self, doc: str) -> dict[str, str]:
+        return {c.wrong: c.right for c in self.corrections if not c.doc or c.doc == doc}
+
+
+def split_list(cell: str) -> tuple[str, ...]:
+    return tuple(p for p in LIST_SEPARATOR.split(cell.strip()) if p)
+
+
+def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
+    """(line number, row) for each non-empty row; a missing column or bad encoding is an error."""
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise KnowledgeError(path, "is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in a spreadsheet)", line)
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if missing:
+        raise KnowledgeError(path, f"the header row needs the columns {', '.join(required)}", 1)
+    rows = []
+    try:
+        for row in reader:
+            if None in row:
+                raise KnowledgeError(path, "has more cells than the header; put commas inside quotes", reader.line_num)
+            cleaned = {k: (v or "").strip() for k, v in row.items()}
+            if any(cleaned.values()) and not cleaned[required[0]].startswith("#"):
+                rows.append((reader.line_num, cleaned))
+    except csv.Error as exc:
+        raise KnowledgeError(path, f"is not valid CSV ({exc})", reader.line_num) from exc
+    return rows
+
+
+def read_faq(path: Path) -> list[FaqEntry]:
+    entries, seen = [], {}
+    for line, row in _rows(path, ("question", "answer")):
+        if not row["question"] or not row["answer"]:
+            raise KnowledgeError(path, "an FAQ entry needs both a question and an answer", line)
+        key = row["question"]
+        if key in seen:
+            raise KnowledgeError(path, f"the question {key!r} is already on line {seen[key]}", line)
+        seen[key] = line
+        entries.append(
+            FaqEntry(key, split_list(row.get("alternates", "")), row["answer"], row.get("doc", ""),
+                     row.get("section", ""), line)
+        )
+    return entries
+
+
+def read_synonyms(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    groups = []
+    for line, row in _rows(path, ("canonical", "variants")):
+        variants = split_list(row["variants"])
+        if not row["canonical"] or not variants:
+            raise KnowledgeError(path, "a synonym row needs a canonical word and at least one variant", line)
+        groups.append((row["canonical"], variants))
+    return groups
+
+
+def read_corrections(path: Path) -> list[Correction]:
+    out = []
+    for line, row in _rows(path, ("wrong", "right")):
+        if not row["wrong"] or not row["right"]:
+            raise KnowledgeError(path, "a correction needs both the wrong and the right form", line)
+        out.append(Correction(row["wrong"], row["right"], row.get("doc", "")))
+    return out
+
+
+def read_words(path: Path) -> list[tuple[str, int | None, str | None]]:
+    words = []
+    for line, row in _rows(path, ("word",)):
+        freq = row.get("freq", "")
+        if freq and not freq.isdigit():
+            raise KnowledgeError(path, f"freq must be a whole number, not {freq!r}", line)
+        if re.search(r"\s", row["word"]):
+            raise KnowledgeError(path, "a word may not contain spaces", line)
+        words.append((row["word"], int(freq) if freq else None, row.get("tag") or None))
+    return words
+
+
+def read_curated(knowledge_dir: Path) -> Curated:
+    """Read every curated file present in the folder; absent files mean no entries."""
+    curated = Curated()
+    readers = {FAQ_FILE: ("faq", read_faq), SYNONYMS_FILE: ("synonyms", read_synonyms),
+               CORRECTIONS_FILE: ("corrections", read_corrections), WORDS_FILE: ("words", read_words)}
+    for name, (attr, reader) in readers.items():
+        path = knowledge_dir / name
+        if path.is_file():
+            setattr(curated, attr, reader(path))
+    return curated
+
+
+def append_faq(knowledge_dir: Path, question: str, answer: str, section: str = "", doc: str = "") -> None:
+    """Add one FAQ row to faq.csv (creating it with a header); it takes effect at the next reload."""
+    question, answer = question.strip(), answer.strip()
+    if not question or not answer:
+        raise ValueError("an FAQ entry needs both a question and an answer")
+    path = knowledge_dir / FAQ_FILE
+    if path.is_file() and any(e.question == question for e in read_faq(path)):
+        raise ValueError(f"faq.csv already has the question {question!r}")
+    new = not path.is_file() or path.stat().st_size == 0
+    needs_newline = not new and not path.read_bytes().endswith(b"\n")
+    with path.open("a", encoding="utf-8", newline="") as f:
+        if needs_newline:
+            f.write("\r\n")
+        writer = csv.writer(f)
+        if new:
+            writer.writerow(FAQ_COLUMNS)
+        writer.writerow([question, "", answer, doc, section])

@@ -1,0 +1,67 @@
+"""What a fact can answer: figures, dates, people, places — found by patterns, cheaply at build."""
+
+from __future__ import annotations
+
+import re
+
+CN = "零一二三四五六七八九十百千两"
+UNITS = (
+    "亿美元|万美元|美元|亿元|万元|千元|元|亿人次|万人次|人次|万人|人|个|件|家|册|名|所|次|项|批|届|位|户|"
+    "吨|公里|平方米|亩|套|篇|期|场|条|台|辆|座|支|部|本|种|类|万|亿|%|％|倍|周年|年|天|小时|岁|级|国|省|市|县"
+)
+NUMBER = re.compile(
+    rf"(?:近|约|超过|逾)?(?:\d+(?:\.\d+)?|[{CN}]+)(?:多|余)?(?:{UNITS})(?:多|余)?(?:[（(][^）)]{{1,3}}[）)])?"
+)
+ORDINAL = re.compile(rf"第[\d{CN}]+(?:次|届|批|部|个|名|位|期)?")
+DATE = re.compile(
+    rf"(?:\d{{4}}|[{CN}〇]{{4}})年(?:\d{{1,2}}月)?|\d{{1,2}}月(?:\d{{1,2}}[日号])?|[{CN}]{{1,3}}月(?:[{CN}]{{1,3}}[日号])?"
+    r"|年初|年中|年底|年末|上半年|下半年|春节|清明|中秋|国庆|元旦|去年|今年|明年"
+)
+TITLES = (
+    "副主任|主任|副部长|部长|副会长|名誉会长|会长|副主席|主席|副市长|市长|董事长|司长|组长|副组长|老师|"
+    "局长|书记|委员|理事长|秘书长|总理|处长|科长|校长|院长|教授|博士|港胞|侨商|华人|侨领|侨胞|同志|先生|女士"
+)
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
+    "崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤庄景温习李"
+)
+# A name is a surname and one or two characters; a third is dropped when it is a common verb/particle.
+NOT_NAME_END = set("举办参到带出任向捐荣获等为同亲率在对与和及的是也专讲赴来去主")
+PERSON = re.compile(rf"(?:{TITLES})([{SURNAMES}][\u4e00-\u9fff]{{1,2}})")
+PERSON_SUFFIX = re.compile(r"([\u4e00-\u9fff]{2,3})(?:同志|先生|女士|老师)")
+PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|区|县|镇|乡|村|街道|大学|公园|广场|中心|国|州)(?![\u4e00-\u9fff]{0,1}长)")
+
+
+def numbers(text: str) -> list[str]:
+    found = [m.group(0) for m in NUMBER.finditer(text)]
+    return [n for n in found if not re.fullmatch(rf"[{CN}](?:个|次|人|项|国|省|市|县|年)", n)]
+
+
+def dates(text: str) -> list[str]:
+    return [m.group(0) for m in DATE.finditer(text) if not m.group(0).startswith("xx")]
+
+
+def _trim_name(name: str) -> str:
+    return name[:2] if len(name) == 3 and name[2] in NOT_NAME_END else name
+
+
+def people(text: str, known: frozenset[str] = frozenset()) -> list[str]:
+    names = [_trim_name(m.group(1)) for m in PERSON.finditer(text)]
+    names += [m.group(1) for m in PERSON_SUFFIX.finditer(text)]
+    names += [k for k in known if k in text]
+    return list(dict.fromkeys(names))
+
+
+def places(text: str, known: frozenset[str] = frozenset()) -> list[str]:
+    return list(dict.fromkeys([m.group(0) for m in PLACE.finditer(text)] + [k for k in known if k in text]))
+
+
+def extract(text: str, known_people: frozenset[str] = frozenset(),
+            known_places: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """All features of one fact's display text."""
+    return {
+        "numbers": numbers(text) + [m.group(0) for m in ORDINAL.finditer(text)],
+        "dates": dates(text),
+        "people": people(text, known_people),
+        "places": places(text, known_places),
+    }

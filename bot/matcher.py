@@ -1,0 +1,431 @@
+"""Answering: question → Answer, from a built store. Knows nothing of any channel.
+
+normalise → repair typos (homophones) → segment → weigh terms (IDF) → candidates from the
+full-text index → score by weighted coverage (exact, then rapidfuzz near-misses) → check the
+question's type against what the fact holds → answer, suggest, or decline.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pypinyin import lazy_pinyin
+from rapidfuzz import fuzz, process
+
+from . import reply, store
+from .analyzer import QUESTION_WORDS, Analyzer
+from .answer import Answer, Reference
+from .curated import KnowledgeError
+from .normalize import cjk_count, fold
+
+ANSWER_AT = 0.60  # weighted coverage needed to answer
+SUGGEST_AT = 0.45  # below this: decline without suggestions
+FAQ_AT = 88  # rapidfuzz score (0–100) for an FAQ question to answer directly
+MAX_QUESTION_CHARS = 120
+CANDIDATES = 80
+
+QTYPES: list[tuple[str, re.Pattern[str]]] = [
+    ("date", re.compile(r"哪天|哪一天|何时|什么时候|什么时间|几月|几号|哪一年|哪年|哪个月|日期|时间|哪一日")),
+    ("person", re.compile(r"谁|哪位|哪些人|什么人|何人|姓名|名字|叫什么|哪几位")),
+    ("place", re.compile(r"哪里|在哪|何地|什么地方|哪儿|地点|地址|哪个城市|哪个国家|去了哪")),
+    ("number", re.compile(r"多少|几[个次家位名所项届批人年万千百件笔场期]?|多大|多高|多长|多重|比例|数量|规模|金额|总额")),
+    ("summary", re.compile(r"方面|做法|举措|措施|成效|成绩|亮点|哪些工作|做了什么|做了哪些|有哪些|干了什么|概况|介绍")),
+    ("list", re.compile(r"哪些|什么活动|什么荣誉|哪几")),
+]
+SUMMARY_WORDS = frozenset("方面 做法 举措 措施 成效 成绩 亮点 概况 介绍 工作 情况 有何 开展 发展".split())
+FEATURE_FOR = {"number": "numbers", "date": "dates", "person": "people", "place": "places"}
+WHAT_IS_MISSING = {"number": "具体数字", "date": "具体日期", "person": "具体人名", "place": "具体地点"}
+
+
+@dataclass
+class SectionRow:
+    doc: str
+    path: tuple[int, ...]
+    heading: str
+    title: str
+    label: str
+    match_text: str
+    body: list[str]
+
+
+@dataclass
+class FactRow:
+    rowid: int
+    doc: str
+    path: tuple[int, ...]
+    text: str
+    match_text: str
+    features: dict[str, list[str]]
+
+
+@dataclass
+class FaqRow:
+    question: str
+    answer: str
+    doc: str
+    path: tuple[int, ...]
+    phrasings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Scored:
+    score: float
+    fact: FactRow | None = None
+    section: SectionRow | None = None
+
+
+def parse_section_ref(text: str) -> tuple[int, ...]:
+    """'5.2', '5-2', '[5,2]', '（五）二是', '(五)2' → (5, 2); '' → ()."""
+    from .parser import cn_to_int
+
+    parts = re.findall(r"\d+|[零一二三四五六七八九十百]+", text)
+    return tuple(cn_to_int(p) for p in parts)
+
+
+class Engine:
+    """Answers questions from one built store. Thread-safe for reading."""
+
+    def __init__(self, store_file: Path):
+        self.store_file = store_file
+        self._local = threading.local()
+        db = self._db()
+        self.analyzer = Analyzer(
+            {w: r for w, r in db.execute("select wrong, right from corrections")} if _has(db, "corrections") else {},
+            _synonym_groups(db), _words(db),
+        )
+        self.documents = {d: t for d, t in db.execute("select doc, title from documents")}
+        self.n_facts = db.execute("select count(*) from facts").fetchone()[0]
+        self.sections: dict[tuple[str, tuple[int, ...]], SectionRow] = {}
+        for doc, path, heading, title, label, match_text, body in db.execute(
+            "select doc, path, heading, title, label, match_text, body from sections"
+        ):
+            key = (doc, tuple(json.loads(path)))
+            self.sections[key] = SectionRow(doc, key[1], heading, title, label, match_text, body.split("\n") if body else [])
+        self.df = dict(db.execute("select term, df from vocab"))
+        self.by_pinyin: dict[str, list[str]] = {}
+        for term, py in db.execute("select term, pinyin from vocab where length(term) between 2 and 5"):
+            self.by_pinyin.setdefault(py, []).append(term)
+        self.faq = self._load_faq(db)
+        self._faq_strings = [p for f in self.faq for p in f.phrasings]
+        self._faq_owner = [f for f in self.faq for _ in f.phrasings]
+        self.max_idf = math.log((self.n_facts + 1) / 0.5)
+
+    # ---- loading -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] = lambda _m: None) -> Engine:
+        """Build the store if the knowledge changed, load it, and check it answers its own FAQ."""
+        engine = cls(store.build(Path(knowledge_dir), Path(data_dir), progress))
+        engine.validate(Path(knowledge_dir))
+        return engine
+
+    def _db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(f"file:{self.store_file}?mode=ro", uri=True, check_same_thread=False)
+            self._local.conn = conn
+        return conn
+
+    def _load_faq(self, db: sqlite3.Connection) -> list[FaqRow]:
+        if not _has(db, "faq"):
+            return []
+        only_doc = next(iter(self.documents)) if len(self.documents) == 1 else ""
+        rows = []
+        for q, alternates, answer, doc, section in db.execute(
+            "select question, alternates, answer, doc, section from faq"
+        ):
+            phrasings = [self.analyzer.match_form(p) for p in [q, *json.loads(alternates)]]
+            rows.append(FaqRow(q, answer, doc or only_doc, parse_section_ref(section), phrasings))
+        return rows
+
+    def validate(self, knowledge_dir: Path) -> None:
+        """A store is served only if it has facts and every FAQ entry answers its own question."""
+        if self.n_facts == 0:
+            raise KnowledgeError(knowledge_dir, "has no report with any text to answer from")
+        for f in self.faq:
+            if f.doc and f.doc not in self.documents:
+                raise KnowledgeError(knowledge_dir / "faq.csv", f"names the report {f.doc!r}, which is not there")
+            if f.path and (f.doc, f.path) not in self.sections:
+                raise KnowledgeError(knowledge_dir / "faq.csv", f"the section {'.'.join(map(str, f.path))} of "
+                                     f"{f.doc} does not exist (question {f.question!r})")
+            got = self.ask(f.question)
+            if not got.answered or got.text.find(f.answer[:20]) < 0:
+                raise KnowledgeError(knowledge_dir / "faq.csv", f"the entry {f.question!r} does not answer its own "
+                                     "question; make it more specific")
+
+    def counts(self) -> dict[str, int]:
+        return {"documents": len(self.documents), "sections": len(self.sections), "facts": self.n_facts,
+                "faq": len(self.faq)}
+
+    # ---- the outline ----------------------------------------------------------------------------
+
+    def outline(self) -> list[SectionRow]:
+        return [s for s in self.sections.values() if s.path != (0,) or s.body]
+
+    def reference(self, doc: str, path: tuple[int, ...]) -> Reference:
+        section = self.sections.get((doc, path))
+        label = section.label if section else ""
+        return Reference(doc, self.documents.get(doc, doc), path, label)
+
+    def show_section(self, doc: str, path: tuple[int, ...], question: str = "") -> Answer:
+        """A section's summary: its points' titles and key facts, or its own facts for a leaf."""
+        section = self.sections.get((doc, tuple(path)))
+        if section is None:
+            return self._decline(question, "没有这个章节。发送 /sections 查看目录。")
+        children = [s for (d, p), s in self.sections.items() if d == doc and len(p) == len(path) + 1
+                    and p[: len(path)] == tuple(path)]
+        lines = [(c.heading, _key_fact(c.body)) for c in children] if children else [(None, b) for b in section.body[:4]]
+        ref = self.reference(doc, section.path)
+        text = reply.section_text(section.heading, lines, ref)
+        facts = [b for _, b in lines if b]
+        return Answer(question or section.heading, True, text, [ref], 1.0, [], facts)
+
+    # ---- asking ---------------------------------------------------------------------------------
+
+    def ask(self, question: str) -> Answer:
+        question = question if isinstance(question, str) else ""
+        q = fold(question)
+        if not q:
+            return self._decline(question, "请输入一个问题，例如：合同外资引进了多少？")
+        if len(q) > MAX_QUESTION_CHARS:
+            return self._decline(question, f"问题太长了（{len(q)}字）。请用一句话提问，例如：困难归侨补助发了多少？")
+        if cjk_count(q) == 0:
+            return self._decline(question, "请用中文提问，例如：接待了多少海外华侨华人？")
+        match = self._repair_typos(self.analyzer.match_form(question))
+        qtype = question_type(match)
+        terms = self._expand(self.analyzer.terms(match))
+        terms = [t for t in terms if t not in SUMMARY_WORDS or qtype != "summary"]
+        faq = self._match_faq(match)
+        if faq is not None:
+            return self._faq_answer(question, faq)
+        if not terms:
+            return self._decline(question, "这份报告里没有找到相关内容。")
+        weights = {t: self._weight(t) for t in terms}
+        for t in terms:  # a place the reports never name (无锡市): the question is about elsewhere
+            if t not in self.df and len(t) >= 2 and re.search(re.escape(t) + "[省市县州]", match):
+                weights[t] = self.max_idf * 2
+        facts = self._score_facts(terms, weights)
+        sections = self._score_sections(terms, weights)
+        return self._decide(question, qtype, facts, sections)
+
+    def _weight(self, term: str) -> float:
+        df = self.df.get(term)
+        if df is None:
+            # Not a word of the reports: a concept they do not contain, or a fragment of one of
+            # their words. Single characters mean little; longer words weigh like rare ones.
+            return 0.3 if len(term) == 1 else self.max_idf * 0.6
+        idf = math.log((self.n_facts + 1) / (df + 0.5))
+        return max(idf, 0.2) * (0.5 if len(term) == 1 else 1.0)
+
+    def _repair_typos(self, match: str) -> str:
+        """Replace a character that makes a report word sound-alike but not itself (华桥 → 华侨).
+
+        Only characters no report word covers may change, and the repair that explains the most
+        uncovered characters wins (捐增 → 捐赠, not 侨捐 → 侨眷).
+        """
+        chars = list(match)
+        covered = [False] * len(chars)
+        for n in range(2, 7):
+            for i in range(len(chars) - n + 1):
+                span = match[i : i + n]
+                if span in self.df or span in QUESTION_WORDS:
+                    covered[i : i + n] = [True] * n
+        if all(covered):
+            return match
+        pys = [_pinyin(c) if "\u3400" <= c <= "\u9fff" else None for c in chars]
+        candidates = []
+        for start in range(len(chars)):
+            for n in (2, 3, 4):
+                window = pys[start : start + n]
+                if len(window) < n or None in window or all(covered[start : start + n]):
+                    continue
+                for word in self.by_pinyin.get(" ".join(window), ()):  # type: ignore[arg-type]
+                    diff = [k for k in range(n) if word[k] != chars[start + k]]
+                    if len(diff) == 1 and not covered[start + diff[0]]:
+                        gain = n - sum(covered[start : start + n])
+                        candidates.append((gain, n, start, word))
+        taken = [False] * len(chars)
+        for _gain, n, start, word in sorted(candidates, reverse=True):
+            if not any(taken[start : start + n]):
+                chars[start : start + n] = list(word)
+                taken[start : start + n] = [True] * n
+        return "".join(chars)
+
+    def _expand(self, terms: list[str]) -> list[str]:
+        """Split a word the reports do not use into report words it contains (困难户 → 困难 + 户)."""
+        out: list[str] = []
+        for t in terms:
+            if t in self.df or len(t) < 2:
+                out.append(t)
+                continue
+            parts, i = [], 0
+            while i < len(t):
+                for j in range(len(t), i + 1, -1):
+                    if t[i:j] in self.df:
+                        parts.append(t[i:j])
+                        i = j
+                        break
+                else:
+                    parts.append(t[i])
+                    i += 1
+            found = any(len(p) > 1 for p in parts)
+            out.extend(p for p in parts if p not in QUESTION_WORDS) if found else out.append(t)
+        return list(dict.fromkeys(out))
+
+    def _match_faq(self, match: str) -> FaqRow | None:
+        if not self._faq_strings:
+            return None
+        hit = process.extractOne(match, self._faq_strings, scorer=fuzz.ratio, score_cutoff=FAQ_AT)
+        return self._faq_owner[hit[2]] if hit else None
+
+    def _faq_answer(self, question: str, faq: FaqRow) -> Answer:
+        ref = self.reference(faq.doc, faq.path) if faq.doc else None
+        text = reply.fact_text([faq.answer], [ref] if ref else [])
+        return Answer(question, True, text, [ref] if ref else [], 1.0, [], [faq.answer])
+
+    def _candidates(self, terms: list[str]) -> list[FactRow]:
+        query_terms = set(terms)
+        for t in terms:
+            if t not in self.df and len(t) >= 2:
+                query_terms.update(t[i : i + 2] for i in range(len(t) - 1))
+        fts = " OR ".join('"' + t.replace('"', "") + '"' for t in query_terms if t.strip('"'))
+        if not fts:
+            return []
+        rows = self._db().execute(
+            "select f.rowid, f.doc, f.path, f.text, f.match_text, f.features from facts_fts "
+            "join facts f on f.rowid = facts_fts.rowid where facts_fts match ? order by rank limit ?",
+            (fts, CANDIDATES),
+        ).fetchall()
+        return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5])) for r in rows]
+
+    def _coverage(self, terms: list[str], weights: dict[str, float], text: str, context: str = "") -> float:
+        """Share of the question's weight found in the text (exact, then near-miss), plus a small
+        bonus for neighbouring terms that stand together, so 机制创新 beats 机制…创新."""
+        total = sum(weights.values()) or 1.0
+        got = 0.0
+        for t in terms:
+            if t in text:
+                got += weights[t]
+            elif context and t in context:
+                got += weights[t] * 0.5
+            elif len(t) >= 3 and fuzz.partial_ratio(t, text, score_cutoff=80):
+                got += weights[t] * 0.6
+        pairs = [a + b for a, b in zip(terms, terms[1:], strict=False)]
+        together = sum(1 for p in pairs if p in text) / len(pairs) if pairs else 0.0
+        return got / total + 0.05 * together
+
+    def _score_facts(self, terms: list[str], weights: dict[str, float]) -> list[Scored]:
+        scored = []
+        for f in self._candidates(terms):
+            section = self.sections.get((f.doc, f.path))
+            context = section.match_text if section else ""
+            scored.append(Scored(self._coverage(terms, weights, f.match_text, context), fact=f))
+        scored.sort(key=lambda s: -s.score)
+        return scored
+
+    def _score_sections(self, terms: list[str], weights: dict[str, float]) -> list[Scored]:
+        scored = [Scored(self._coverage(terms, weights, s.match_text), section=s)
+                  for s in self.sections.values() if s.path != (0,)]
+        scored.sort(key=lambda s: (-s.score, len(s.section.path) if s.section else 0))
+        return [s for s in scored if s.score > 0]
+
+    def _decide(self, question: str, qtype: str, facts: list[Scored], sections: list[Scored]) -> Answer:
+        best_fact = facts[0].score if facts else 0.0
+        best_section = sections[0].score if sections else 0.0
+        if sections and best_section >= ANSWER_AT and qtype in ("summary", "list", "") and (
+            best_section >= best_fact or qtype == "summary"
+        ):
+            top = sections[0].section
+            assert top is not None
+            answer = self.show_section(top.doc, top.path, question)
+            answer.score = best_section
+            return answer
+        if best_fact >= ANSWER_AT:
+            close = [s for s in facts if s.score >= best_fact - 0.08]
+            feature = FEATURE_FOR.get(qtype)
+            fitting = [s for s in close if not feature or (s.fact and s.fact.features.get(feature))]
+            if fitting:
+                return self._fact_answer(question, qtype, fitting, best_fact)
+            top = facts[0].fact
+            assert top is not None
+            missing = WHAT_IS_MISSING[qtype]
+            return self._decline(question, f"报告提到了相关内容，但没有写明{missing}：\n{top.text}",
+                                 self._suggestions(facts, sections))
+        if max(best_fact, best_section) >= SUGGEST_AT:
+            return self._decline(question, "报告里没有直接回答这个问题的内容。", self._suggestions(facts, sections),
+                                 score=max(best_fact, best_section))
+        return self._decline(question, "这份报告没有提到这方面的内容。")
+
+    def _fact_answer(self, question: str, qtype: str, fitting: list[Scored], score: float) -> Answer:
+        many = qtype in ("list", "person", "summary")
+        chosen = fitting[: 3 if many else 1]
+        facts = [s.fact for s in chosen if s.fact]
+        refs = list(dict.fromkeys(self.reference(f.doc, f.path) for f in facts))
+        text = reply.fact_text([f.text for f in facts], refs)
+        return Answer(question, True, text, refs, score, [], [f.text for f in facts])
+
+    def _suggestions(self, facts: list[Scored], sections: list[Scored]) -> list[str]:
+        """Headings near the question: pressing one shows that section, which always answers."""
+        out: list[str] = []
+        for s in facts[:6]:
+            sec = self.sections.get((s.fact.doc, s.fact.path)) if s.fact else None
+            if sec and sec.path != (0,) and sec.heading not in out:
+                out.append(sec.heading)
+        for s in sections[:3]:
+            if s.section and s.section.heading not in out:
+                out.append(s.section.heading)
+        return out[:3]
+
+    def _decline(self, question: str, why: str, suggestions: list[str] | None = None, score: float = 0.0) -> Answer:
+        suggestions = suggestions or []
+        return Answer(question, False, reply.decline_text(why, suggestions), [], score, suggestions)
+
+
+def _pinyin(ch: str) -> str:
+    return lazy_pinyin(ch)[0]
+
+
+def question_type(match: str) -> str:
+    for name, pattern in QTYPES:
+        if pattern.search(match):
+            return name
+    return ""
+
+
+def _key_fact(body: list[str]) -> str:
+    """The statement that best sums up a point: the first with a figure, else the first."""
+    for b in body:
+        if re.search(r"\d", b):
+            return b
+    return body[0] if body else ""
+
+
+def _has(db: sqlite3.Connection, table: str) -> bool:
+    return db.execute("select 1 from sqlite_master where name = ?", (table,)).fetchone() is not None
+
+
+def _synonym_groups(db: sqlite3.Connection) -> list[tuple[str, tuple[str, ...]]]:
+    if not _has(db, "synonyms"):
+        return []
+    groups: dict[str, list[str]] = {}
+    for canonical, variant in db.execute("select canonical, variant from synonyms"):
+        groups.setdefault(canonical, []).append(variant)
+    return [(c, tuple(v)) for c, v in groups.items()]
+
+
+def _words(db: sqlite3.Connection) -> list[tuple[str, int | None, str | None]]:
+    return list(db.execute("select word, freq, tag from words")) if _has(db, "words") else []
+
+
+def timed_open(knowledge_dir: Path, data_dir: Path) -> tuple[Engine, float]:
+    started = time.monotonic()
+    engine = Engine.open(knowledge_dir, data_dir)
+    return engine, time.monotonic() - started

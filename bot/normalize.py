@@ -1,0 +1,112 @@
+"""Text normalisation shared by the parser (building) and the matcher (asking).
+
+Two forms of every text exist: the *display* form a user reads (correct modern Chinese with
+full-width punctuation) and the *match* form both sides are compared in (NFKC, Simplified,
+lower case, synonyms folded to one canonical word).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+import opencc
+
+_T2S = opencc.OpenCC("t2s")
+
+CJK = r"\u3400-\u9fff"
+# Half-width punctuation next to Chinese text is a conversion artifact; readers expect full width.
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_HALF_PUNCT_NEAR_CJK = re.compile(rf"(?<=[{CJK}“”）)])\s*([,;:?!])\s*|\s*([,;:?!])\s*(?=[{CJK}“（(])")
+_PAREN_AROUND_CJK = re.compile(rf"\(([^()]*[{CJK}][^()]*)\)")
+_SPACES = re.compile(r"[\s\u3000]+")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def strip_control(text: str) -> str:
+    """Remove control, zero-width and bidi-override characters (they carry no meaning here)."""
+    return _CONTROL.sub("", text)
+
+
+def to_simplified(text: str) -> str:
+    return _T2S.convert(text)
+
+
+def fold(text: str) -> str:
+    """The match form before synonyms: NFKC, Simplified, lower case, single spaces."""
+    text = unicodedata.normalize("NFKC", strip_control(text))
+    text = to_simplified(text).lower()
+    return _SPACES.sub(" ", text).strip()
+
+
+def display_punctuation(text: str) -> str:
+    """Full-width punctuation inside Chinese text; half-width stays inside Latin text and numbers."""
+    text = _PAREN_AROUND_CJK.sub(r"（\1）", text)
+    return _HALF_PUNCT_NEAR_CJK.sub(lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], text)
+
+
+_QUOTE_ENDS = "”，。；：！？、,;:!?"
+
+
+def balance_quotes(text: str) -> str:
+    """Repair quotes the seed left open.
+
+    An opening “ followed by another “ before any closing is dropped (we cannot know where it
+    ended); one left open at the end closes before the next punctuation.
+    """
+    opens = [i for i, ch in enumerate(text) if ch == "“"]
+    drop = {i for i, j in zip(opens, opens[1:]) if not any(c in _QUOTE_ENDS for c in text[i:j])}
+    out: list[str] = []
+    open_quote = False
+    for i, ch in enumerate(text):
+        if i in drop:
+            continue
+        if ch == "“":
+            open_quote = True
+        elif ch == "”":
+            open_quote = False
+        elif open_quote and ch in _QUOTE_ENDS[1:]:
+            out.append("”")
+            open_quote = False
+        out.append(ch)
+    if open_quote:
+        out.append("”")
+    return "".join(out)
+
+
+class Replacer:
+    """Longest-first replacement of many phrases in one pass (corrections, synonyms)."""
+
+    def __init__(self, mapping: Mapping[str, str]):
+        self.mapping = {k: v for k, v in mapping.items() if k and k != v}
+        keys = sorted(self.mapping, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
+
+    def __call__(self, text: str) -> str:
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self.mapping[m.group(0)], text)
+
+    def __bool__(self) -> bool:
+        return self._pattern is not None
+
+
+def synonym_map(groups: Iterable[tuple[str, Iterable[str]]]) -> dict[str, str]:
+    """variant → canonical for every (canonical, variants) group, in match form."""
+    mapping: dict[str, str] = {}
+    for canonical, variants in groups:
+        canon = fold(canonical)
+        for variant in variants:
+            mapping[fold(variant)] = canon
+    return mapping
+
+
+@lru_cache(maxsize=4096)
+def _is_cjk_char(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
+
+
+def cjk_count(text: str) -> int:
+    return sum(1 for ch in text if _is_cjk_char(ch))

@@ -1,0 +1,290 @@
+"""Parse a report into a section tree and facts, repairing what conversion and chunking broke.
+
+Numbering of Chinese official documents: `一、` › `（一）` › `1.`/`1、` › `（1）`, and the inline
+enumerations `一是…二是…` / `第一，…第二，…`. Levels nest in the order they first appear, so a
+report that starts at `（一）` (the seed) has `（一）` as its top level. A section path is a tuple of
+ints; text before the first heading is (0,).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .curated import KnowledgeError
+from .normalize import Replacer, balance_quotes, display_punctuation, strip_control
+
+CN_DIGITS = "零一二三四五六七八九十百"
+CN_NUM = f"[{CN_DIGITS}]{{1,4}}"
+
+# Structural markers open a paragraph (or, in a flattened text, follow a sentence end).
+STRUCTURAL = [
+    ("cn", re.compile(rf"(?P<m>(?P<n>{CN_NUM})、)")),
+    ("paren_cn", re.compile(rf"(?P<m>[（(](?P<n>{CN_NUM})[）)])")),
+    ("arabic", re.compile(r"(?P<m>(?P<n>\d{1,2})[.、．](?!\d))")),
+    ("paren_arabic", re.compile(r"(?P<m>[（(](?P<n>\d{1,2})[）)])")),
+]
+# Inline enumerations follow a sentence or clause end inside a paragraph.
+INLINE = [
+    ("shi", re.compile(rf"(?P<m>(?P<n>{CN_NUM})是)")),
+    ("di", re.compile(rf"(?P<m>第(?P<n>{CN_NUM})[，,、])")),
+]
+SENTENCE_END = "。！？!?"
+CLAUSE_END = "；;"
+CLOSERS = "”’」』）)"
+_BOUNDARY = re.compile(rf"(?<=[{SENTENCE_END}{CLAUSE_END}：:])[{CLOSERS}]?\s*")
+_FOOTER = r"第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
+_LICENCE_START = re.compile(r"^(本作品(?:是|在|来自)|注：中文维基文库|Public domain$|This work)", re.M)
+_FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ．％]")
+
+
+def cn_to_int(text: str) -> int:
+    """一 → 1, 十二 → 12, 二十三 → 23, 一百零五 → 105; Arabic digits pass through."""
+    if text.isdigit():
+        return int(text)
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = digits[ch]
+    return total + current
+
+
+@dataclass
+class Section:
+    doc: str
+    path: tuple[int, ...]
+    marker: str  # "（一）", "一是", "" for the preamble
+    title: str  # heading text after the marker, display form
+    parent_label: str = ""
+    body: list[str] = field(default_factory=list)  # display sentences, heading excluded
+
+    @property
+    def heading(self) -> str:
+        return f"{self.marker}{self.title}" if self.path != (0,) else "前言"
+
+    @property
+    def label(self) -> str:
+        return f"{self.parent_label} › {self.heading}" if self.parent_label else self.heading
+
+
+@dataclass
+class Fact:
+    doc: str
+    path: tuple[int, ...]
+    seq: int
+    text: str  # corrected, display form
+    original: str  # as the report has it (after structural repair), for quoting
+
+
+@dataclass
+class ParsedReport:
+    doc: str
+    title: str
+    sections: list[Section]
+    facts: list[Fact]
+    chars: int
+
+
+def decode_report(path: Path, data: bytes) -> str:
+    """UTF-8 text of a report, or a KnowledgeError that names the file and line."""
+    if b"\x00" in data[:8192]:
+        raise KnowledgeError(path, "looks like a binary file, not a text report; remove it or save it as UTF-8 text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        hint = " (it looks like GBK; re-save it as UTF-8)" if _looks_gbk(data) else ""
+        raise KnowledgeError(path, f"is not UTF-8 text{hint}", line) from exc
+
+
+def _looks_gbk(data: bytes) -> bool:
+    try:
+        data.decode("gb18030")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def strip_licence(text: str) -> str:
+    """Cut a trailing licence notice (Wikisource) that is not content; only in the last fifth."""
+    for m in _LICENCE_START.finditer(text):
+        if m.start() > len(text) * 0.8:
+            return text[: m.start()]
+    return text
+
+
+def join_chunks(text: str) -> str:
+    """Undo chunking: lines led by consecutive `1、` `2、` … that break mid-word are one text."""
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    numbered = [re.match(r"^\s*(\d{1,3})、", ln) for ln in lines]
+    if len(lines) < 2 or not all(numbered):
+        return text
+    numbers = [int(m.group(1)) for m in numbered]  # type: ignore[union-attr]
+    broken = sum(1 for ln in lines[:-1] if ln.rstrip()[-1:] not in SENTENCE_END + CLOSERS)
+    if numbers != list(range(numbers[0], numbers[0] + len(numbers))) or broken < (len(lines) - 1) / 2:
+        return text
+    return "".join(ln[m.end():].rstrip("\n") for ln, m in zip(lines, numbered, strict=True))  # type: ignore[union-attr]
+
+
+def remove_footers(text: str, title: str) -> str:
+    """Page footers/headers (`侨务系统年终工作总结第2页`, `第7页 共7页`), also mid-sentence."""
+    prefix = f"(?:{re.escape(title)}\\s*)?" if title else ""
+    return re.sub(rf"\s*{prefix}{_FOOTER}\s*", "", text)
+
+
+def paragraphs(text: str) -> list[str]:
+    """Paragraphs: blank lines separate; a line not ending a sentence continues (Wikisource breaks)."""
+    paras: list[str] = []
+    current = ""
+    for raw in text.splitlines():
+        line = raw.strip(" \t\u3000\xa0")
+        if not line:
+            if current:
+                paras.append(current)
+            current = ""
+            continue
+        starts_block = any(p.match(line) for _, p in STRUCTURAL) or raw[:1] in "\u3000\t "
+        if current and (current[-1] in SENTENCE_END + "：:" + CLOSERS or starts_block):
+            paras.append(current)
+            current = line
+        else:
+            current += line
+    if current:
+        paras.append(current)
+    return paras
+
+
+def _display(text: str) -> str:
+    text = _FULLWIDTH_ALNUM.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+    return balance_quotes(display_punctuation(text.strip()))
+
+
+def find_title(doc: str, first_para: str) -> tuple[str, str]:
+    """(title, rest of the first paragraph): a short first line/phrase is the title, else the stem."""
+    head, _, rest = first_para.partition(" ")
+    if 2 <= len(head) <= 30 and not re.search(r"[，。：；,:;！？!?、]", head):
+        return head, rest.strip()
+    if 2 <= len(first_para) <= 30 and not re.search(r"[。：:；;，,！!？?]", first_para[-1:]):
+        return first_para, ""
+    return doc, first_para
+
+
+class _Tree:
+    """Builds sections while markers are met in order; tracks the numbering stack."""
+
+    def __init__(self, doc: str):
+        self.doc = doc
+        self.root = Section(doc, (0,), "", "")
+        self.sections = [self.root]
+        self.stack: list[tuple[str, int, Section]] = []
+        self.current = self.root
+        self.facts: list[Fact] = []
+
+    def accepts(self, style: str, number: int) -> bool:
+        for s, n, _ in self.stack:
+            if s == style:
+                return number == n + 1
+        return number == 1
+
+    def open(self, style: str, number: int, marker: str, title: str) -> None:
+        depth = next((i for i, (s, _, _) in enumerate(self.stack) if s == style), len(self.stack))
+        del self.stack[depth:]
+        parent = self.stack[-1][2] if self.stack else None
+        path = (parent.path if parent else ()) + (number,)
+        section = Section(self.doc, path, _display(marker), _display(title).rstrip("。"),
+                          parent.label if parent else "")
+        self.stack.append((style, number, section))
+        self.sections.append(section)
+        self.current = section
+
+    def add_sentence(self, original: str, corrected: str) -> None:
+        if not re.search(r"[\w\u3400-\u9fff]", corrected):
+            return
+        text = _display(corrected)
+        self.current.body.append(text)
+        self.facts.append(Fact(self.doc, self.current.path, len(self.facts), text, original.strip()))
+
+
+def _split_units(paragraph: str) -> list[str]:
+    """Sentences, each also split on ；: the smallest statements that can answer a question."""
+    return [u for u in _BOUNDARY.split(paragraph) if u.strip()]
+
+
+def _match_marker(unit: str, patterns: list[tuple[str, re.Pattern[str]]]) -> tuple[str, int, str] | None:
+    for style, pattern in patterns:
+        m = pattern.match(unit)
+        if m:
+            return style, cn_to_int(m.group("n")), m.group("m")
+    return None
+
+
+def _heading_split(body: str) -> tuple[str, str]:
+    """A heading's title runs to its first 。 (gov headings run straight into their body)."""
+    m = re.search(r"[。！？!?]", body)
+    if m and m.start() <= 80:
+        return body[: m.start() + 1], body[m.end():]
+    if not m and len(body) <= 80:
+        return body, ""
+    cut = re.search(r"[，,；;：:]", body)
+    if cut and cut.start() <= 80:
+        return body[: cut.start()], body[cut.start():]
+    return body[:80], body[80:]
+
+
+def _feed_units(tree: _Tree, units: list[tuple[str, str]]) -> None:
+    for original, corrected in units:
+        tree.add_sentence(original, corrected)
+
+
+def _paired_units(original: str, corrected: str) -> list[tuple[str, str]]:
+    """(original, corrected) per unit; corrections may move boundaries, then the original is lost."""
+    new = _split_units(corrected)
+    old = _split_units(original)
+    return list(zip(old, new, strict=True)) if len(old) == len(new) else [(u, u) for u in new]
+
+
+def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
+    units = _paired_units(original, replace(original))
+    for i, (orig, unit) in enumerate(units):
+        # A flattened text (the seed) carries （一） after a sentence end, not at a line start.
+        patterns = STRUCTURAL + INLINE if i == 0 else STRUCTURAL[1:2] + INLINE
+        hit = _match_marker(unit, patterns)
+        if hit and tree.accepts(hit[0], hit[1]):
+            style, number, marker = hit
+            title, rest = _heading_split(unit[len(marker):])
+            tree.open(style, number, marker, title)
+            orig_rest = _heading_split(orig[len(marker):])[1] if orig.startswith(marker) else rest
+            _feed_units(tree, _paired_units(orig_rest, rest))
+        else:
+            tree.add_sentence(orig, unit)
+
+
+def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -> ParsedReport:
+    """Parse one report's text (already decoded) into sections and facts."""
+    text = strip_licence(strip_control(text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = join_chunks(text)
+    paras = paragraphs(text)
+    title, first_rest = find_title(doc, paras[0]) if paras else (doc, "")
+    if paras:
+        paras = ([first_rest] if first_rest else []) + paras[1:]
+    flat = [remove_footers(p, title) for p in paras]
+    tree = _Tree(doc)
+    replace = Replacer(corrections or {})
+    for para in flat:
+        if para.strip() and para.strip() not in {"false", "true"}:
+            _feed_paragraph(tree, para, replace)
+    return ParsedReport(doc, title, tree.sections, tree.facts, len(text))
+
+
+def parse_file(path: Path, corrections: dict[str, str] | None = None) -> ParsedReport:
+    text = decode_report(path, path.read_bytes())
+    return parse_text(path.stem, text, corrections)

@@ -1,0 +1,87 @@
+"""How an answer reads: plain text (console, JSON) and Telegram HTML. Short enough for a phone."""
+
+from __future__ import annotations
+
+import html
+
+from .answer import Answer, Reference
+
+TELEGRAM_LIMIT = 4096
+FACT_CHARS = 160  # a key fact in a section summary is cut here
+SOURCE = "出处："
+SUGGEST = "你可能想问："
+
+
+def source_line(ref: Reference) -> str:
+    return f"{SOURCE}{ref.title} › {ref.label}" if ref.label else f"{SOURCE}{ref.title}"
+
+
+def fact_text(facts: list[str], refs: list[Reference]) -> str:
+    """The facts that answer, then where they stand."""
+    body = "\n".join(facts) if len(facts) == 1 else "\n".join(f"• {f}" for f in facts)
+    sources = "\n".join(source_line(r) for r in refs)
+    return f"{body}\n\n{sources}" if sources else body
+
+
+def _cut(text: str, limit: int = FACT_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section_text(heading: str, lines: list[tuple[str | None, str]], ref: Reference) -> str:
+    """A section summary: each point's title with its key fact, or the section's own facts."""
+    rows = []
+    for title, fact in lines:
+        if title:
+            rows.append(f"• {title}" + (f"：{_cut(fact)}" if fact else ""))
+        elif fact:
+            rows.append(f"• {_cut(fact)}")
+    return f"【{heading}】\n" + "\n".join(rows) + f"\n\n{source_line(ref)}"
+
+
+def decline_text(why: str, suggestions: list[str]) -> str:
+    if not suggestions:
+        return why
+    return why + "\n" + SUGGEST + "\n" + "\n".join(f"· {s}" for s in suggestions)
+
+
+def to_plain(answer: Answer) -> str:
+    return answer.text
+
+
+def to_html(answer: Answer) -> str:
+    """Telegram HTML: every dynamic string escaped; the source line in italics."""
+    out = []
+    for line in answer.text.split("\n"):
+        escaped = html.escape(line, quote=False)
+        if line.startswith(SOURCE):
+            out.append(f"<i>{escaped}</i>")
+        elif line.startswith("【") and line.endswith("】"):
+            out.append(f"<b>{escaped}</b>")
+        else:
+            out.append(escaped)
+    return "\n".join(out)
+
+
+def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split at line breaks so each part fits Telegram's limit; a single long line is cut hard.
+
+    Works on plain or on line-wise HTML (as to_html makes it: tags never span lines).
+    """
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current.strip():
+        parts.append(current)
+    return [p for p in parts if p.strip()] or [text[:limit] or "…"]

@@ -1,0 +1,222 @@
+"""Build the knowledge store: a pure function from the knowledge folder to one SQLite file.
+
+The file is named by the content hash of the knowledge, so a store is built once per content and
+never on a start that finds it already built. A build writes a temporary file and renames it into
+place: a crash leaves the old store or the new one, never half of each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+from pypinyin import lazy_pinyin
+
+from . import features
+from .analyzer import Analyzer, index_terms
+from .curated import CURATED_FILES, Curated, KnowledgeError, read_curated
+from .parser import ParsedReport, parse_file
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = "4"  # bump when the store layout or the analysis changes
+MAX_REPORT_BYTES = 64 * 1024 * 1024
+PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
+KEEP_STORES = 2
+
+
+@dataclass(frozen=True)
+class KnowledgeFiles:
+    reports: list[Path]
+    curated: list[Path]
+    digest: str
+
+
+def scan(knowledge_dir: Path) -> KnowledgeFiles:
+    """Every .txt report under the folder (no symlinked folders: no loops) and the curated files."""
+    if not knowledge_dir.is_dir():
+        raise KnowledgeError(knowledge_dir, "is not a folder")
+    reports: list[Path] = []
+    for root, dirs, files in os.walk(knowledge_dir, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        reports += [Path(root) / f for f in sorted(files) if f.endswith(".txt") and not f.startswith(".")]
+    curated = [knowledge_dir / n for n in CURATED_FILES if (knowledge_dir / n).is_file()]
+    digest = hashlib.sha256(SCHEMA_VERSION.encode())
+    for path in reports + curated:
+        if path.is_file() and path.stat().st_size > MAX_REPORT_BYTES:
+            raise KnowledgeError(path, f"is larger than {MAX_REPORT_BYTES // 2**20} MB; split it into several reports")
+        digest.update(str(path.relative_to(knowledge_dir)).encode() + b"\0")
+        try:
+            digest.update(path.read_bytes() + b"\0")
+        except OSError as exc:
+            raise KnowledgeError(path, f"cannot be read ({exc.strerror})") from exc
+    stems = Counter(p.stem for p in reports)
+    dupes = [s for s, n in stems.items() if n > 1]
+    if dupes:
+        raise KnowledgeError(knowledge_dir, f"two reports share the name {dupes[0]!r}; report names must be unique")
+    return KnowledgeFiles(reports, curated, digest.hexdigest())
+
+
+def store_path(data_dir: Path, digest: str) -> Path:
+    return data_dir / f"store-{digest[:16]}.db"
+
+
+def analyzer_for(curated: Curated) -> Analyzer:
+    all_corrections: dict[str, str] = {}
+    for c in curated.corrections:
+        all_corrections.setdefault(c.wrong, c.right)
+    return Analyzer(all_corrections, curated.synonyms, curated.words)
+
+
+# Worker state for parallel builds: each process loads jieba once.
+_worker: tuple[Curated, Analyzer] | None = None
+
+
+def _init_worker(curated: Curated) -> None:
+    global _worker
+    _worker = (curated, analyzer_for(curated))
+
+
+def _analyse(path: Path) -> tuple[ParsedReport, list[dict], list[dict]]:
+    assert _worker is not None
+    curated, analyzer = _worker
+    return analyse_report(path, curated, analyzer)
+
+
+def analyse_report(path: Path, curated: Curated, analyzer: Analyzer) -> tuple[ParsedReport, list[dict], list[dict]]:
+    """Parse one report and turn its sections and facts into store rows."""
+    report = parse_file(path, curated.corrections_for(path.stem))
+    known_people = frozenset(w for w, t in analyzer.word_tags.items() if t == "nr")
+    known_places = frozenset(w for w, t in analyzer.word_tags.items() if t == "ns")
+    sections = []
+    for s in report.sections:
+        match = analyzer.match_form(s.title)
+        sections.append({
+            "doc": s.doc, "path": json.dumps(list(s.path)), "depth": len(s.path), "marker": s.marker,
+            "title": s.title, "heading": s.heading, "label": s.label, "match_text": match,
+            "tokens": " ".join(analyzer.tokens(match)), "body": "\n".join(s.body),
+        })
+    facts = []
+    for f in report.facts:
+        match = analyzer.match_form(f.text)
+        tokens = analyzer.tokens(match)
+        facts.append({
+            "doc": f.doc, "path": json.dumps(list(f.path)), "seq": f.seq, "text": f.text, "original": f.original,
+            "match_text": match, "tokens": " ".join(tokens), "index_terms": " ".join(index_terms(tokens)),
+            "features": json.dumps(features.extract(f.text, known_people, known_places), ensure_ascii=False),
+        })
+    return report, sections, facts
+
+
+def _analysed(files: KnowledgeFiles, curated: Curated,
+              progress: Callable[[str], None]) -> Iterator[tuple[ParsedReport, list[dict], list[dict]]]:
+    total = len(files.reports)
+    if total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
+        with ProcessPoolExecutor(os.cpu_count(), initializer=_init_worker, initargs=(curated,)) as pool:
+            for i, result in enumerate(pool.map(_analyse, files.reports, chunksize=8), 1):
+                if i % 100 == 0 or i == total:
+                    progress(f"analysed {i}/{total} reports")
+                yield result
+    else:
+        analyzer = analyzer_for(curated)
+        for path in files.reports:
+            yield analyse_report(path, curated, analyzer)
+
+
+def build(knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] = lambda _m: None) -> Path:
+    """Build (or find already built) the store for this knowledge; return its path."""
+    files = scan(knowledge_dir)
+    target = store_path(data_dir, files.digest)
+    if target.exists() and _complete(target):
+        return target
+    started = time.monotonic()
+    curated = read_curated(knowledge_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    tmp.unlink(missing_ok=True)
+    try:
+        _write(tmp, files, curated, progress)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    log.info("built %s in %.1fs", target.name, time.monotonic() - started)
+    _prune(data_dir, keep=target)
+    return target
+
+
+def _complete(path: Path) -> bool:
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+            row = conn.execute("select value from meta where key = 'complete'").fetchone()
+            return bool(row and row[0] == "1")
+    except sqlite3.Error:
+        return False
+
+
+def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callable[[str], None]) -> None:
+    db = sqlite_utils.Database(path)
+    db.conn.execute("pragma journal_mode = off")  # a temp file: the rename is the commit
+    db.conn.execute("pragma synchronous = off")
+    df: Counter[str] = Counter()
+    docs = []
+    for report, sections, facts in _analysed(files, curated, progress):
+        if not facts and not report.chars:
+            continue
+        docs.append({"doc": report.doc, "title": report.title, "chars": report.chars,
+                     "sections": len(sections), "facts": len(facts)})
+        db["sections"].insert_all(sections, batch_size=2000)
+        db["facts"].insert_all(facts, batch_size=2000)
+        for f in facts:
+            df.update(set(f["index_terms"].split()))
+    db["documents"].insert_all(docs, pk="doc")
+    db["vocab"].insert_all(
+        ({"term": t, "df": n, "pinyin": " ".join(lazy_pinyin(t))} for t, n in df.items()), pk="term", batch_size=5000
+    )
+    db["synonyms"].insert_all(
+        [{"canonical": c, "variant": v} for c, vs in curated.synonyms for v in vs], batch_size=1000
+    )
+    db["corrections"].insert_all([c.__dict__ for c in curated.corrections])
+    db["words"].insert_all([{"word": w, "freq": f, "tag": t} for w, f, t in curated.words])
+    db["faq"].insert_all([_faq_row(e) for e in curated.faq])
+    _index(db)
+    db["meta"].insert_all([
+        {"key": "digest", "value": files.digest}, {"key": "schema", "value": SCHEMA_VERSION},
+        {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S")}, {"key": "complete", "value": "1"},
+    ], pk="key")
+    db.conn.commit()
+    db.close()
+
+
+def _faq_row(e) -> dict:
+    return {"question": e.question, "alternates": json.dumps(list(e.alternates), ensure_ascii=False),
+            "answer": e.answer, "doc": e.doc, "section": e.section, "line": e.line}
+
+
+def _index(db: sqlite_utils.Database) -> None:
+    if not db["facts"].exists():
+        raise KnowledgeError(Path(db.conn.execute("pragma database_list").fetchone()[2]).parent,
+                             "has no report with any text; add a UTF-8 .txt report")
+    db.execute("create virtual table facts_fts using fts5(index_terms, content='facts', content_rowid='rowid')")
+    db.execute("insert into facts_fts(rowid, index_terms) select rowid, index_terms from facts")
+    db["facts"].create_index(["doc", "seq"], if_not_exists=True)
+    db.conn.commit()
+
+
+def _prune(data_dir: Path, keep: Path) -> None:
+    """Keep the newest stores (the one serving and the one before it); drop older ones."""
+    stores = sorted(data_dir.glob("store-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [s for s in stores if s != keep][KEEP_STORES - 1:]:
+        try:
+            old.unlink()
+        except OSError:
+            pass  # another process may still hold it open; it goes next time
