@@ -245,15 +245,31 @@ def _feed_units(tree: _Tree, units: list[tuple[str, str]]) -> None:
         tree.add_sentence(original, corrected)
 
 
-def _paired_units(original: str, corrected: str) -> list[tuple[str, str]]:
-    """(original, corrected) per unit; corrections may move boundaries, then the original is lost."""
-    new = _split_units(corrected)
+def _paired_units(original: str, replace: Replacer) -> list[tuple[str, str]]:
+    """(original, corrected) per unit. A correction may join units (创业中华。创新江苏 → ·), so
+    original units are merged until their correction equals the corrected unit."""
     old = _split_units(original)
-    return list(zip(old, new, strict=True)) if len(old) == len(new) else [(u, u) for u in new]
+    pairs, j = [], 0
+    for unit in _split_units(replace(original)):
+        acc, k = "", j
+        while k < len(old):
+            acc += old[k]
+            k += 1
+            if _squash(replace(acc)) == _squash(unit):
+                pairs.append((acc, unit))
+                j = k
+                break
+        else:
+            pairs.append((unit, unit))
+    return pairs
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
 
 
 def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
-    units = _paired_units(original, replace(original))
+    units = _paired_units(original, replace)
     for i, (orig, unit) in enumerate(units):
         # A flattened text (the seed) carries （一） after a sentence end, not at a line start.
         patterns = STRUCTURAL + INLINE if i == 0 else STRUCTURAL[1:2] + INLINE
@@ -263,7 +279,8 @@ def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
             title, rest = _heading_split(unit[len(marker):])
             tree.open(style, number, marker, title)
             orig_rest = _heading_split(orig[len(marker):])[1] if orig.startswith(marker) else rest
-            _feed_units(tree, _paired_units(orig_rest, rest))
+            _feed_units(tree, _paired_units(orig_rest, replace) if _squash(replace(orig_rest)) == _squash(rest)
+                        else [(u, u) for u in _split_units(rest)])
         else:
             tree.add_sentence(orig, unit)
 

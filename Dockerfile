@@ -1,0 +1,20 @@
+# qiaowu-bot: the Telegram bot with the shipped knowledge. Data (store, question log) lives in /data.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    BOT_DATA_DIR=/data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY knowledge ./knowledge
+RUN pip install . \
+    && useradd --create-home --uid 10001 qiaobot \
+    && mkdir -p /data && chown qiaobot /data
+
+USER qiaobot
+VOLUME ["/data"]
+# Exec form: SIGTERM reaches the bot, which shuts down cleanly.
+CMD ["qiaobot", "run"]
