@@ -1,0 +1,1 @@
+"""Benchmarks: scaled knowledge generated from real reports (`corpus`) and the harness (`run`)."""

@@ -1,0 +1,105 @@
+"""The benchmark's corpus generator, at a tiny scale, so it cannot rot. Structure only, never timing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from benchmarks import corpus
+
+GOV_DIR = next((d for d in corpus.GOV_DIR_CANDIDATES if d.is_dir()), None)
+needs_gov = pytest.mark.skipif(GOV_DIR is None, reason="../shared/reports/gov is not here")
+
+
+def numbering_errors(text: str) -> list[str]:
+    """Headings that do not count on from their previous sibling (levels nest in order of appearance)."""
+    errors, stack = [], []  # [(style, n)]
+    for line in text.splitlines():
+        found = corpus.marker_of(line.strip("\u3000 "))
+        if not found:
+            continue
+        style, m = found
+        raw = m.group("n")
+        n = int(raw.translate(corpus._FULLWIDTH)) if "arabic" in style else corpus.cn_to_int(raw)
+        styles = [s for s, _ in stack]
+        if style in styles:
+            prev = stack[styles.index(style)][1]
+            del stack[styles.index(style) :]
+            if n not in (prev + 1, 1):
+                errors.append(line[:30])
+        elif n != 1:
+            errors.append(line[:30])
+        stack.append((style, n))
+    return errors
+
+
+@pytest.mark.parametrize("n", [1, 2, 10, 23, 99])
+def test_chinese_numerals_round_trip(n):
+    assert corpus.cn_to_int(corpus.int_to_cn(n)) == n
+
+
+def test_one_report_is_the_shipped_knowledge(tmp_path):
+    stats = corpus.generate(tmp_path / "k", 1)
+    assert stats.reports == 1 and stats.generated == 0
+    shipped = corpus.SHIPPED_KNOWLEDGE / corpus.SEED_NAME
+    assert (tmp_path / "k" / corpus.SEED_NAME).read_bytes() == shipped.read_bytes()
+
+
+@needs_gov
+def test_tiny_corpus(tmp_path):
+    out = tmp_path / "k"
+    stats = corpus.generate(out, 5, seed=3, gov_dir=GOV_DIR)
+    reports = sorted(out.glob("*.txt"))
+    assert stats.reports == 5 and stats.generated == 4 and len(reports) == 5
+    # the seed verbatim, and the curated files beside it (FAQ, synonyms, word list)
+    assert (out / corpus.SEED_NAME).read_bytes() == (corpus.SHIPPED_KNOWLEDGE / corpus.SEED_NAME).read_bytes()
+    for extra in corpus.SHIPPED_KNOWLEDGE.iterdir():
+        assert (out / extra.name).exists()
+    generated = [p for p in reports if p.name != corpus.SEED_NAME]
+    for path in generated:
+        assert re.fullmatch(r"r\d{5}-[a-z]+-\d{4}", path.stem)
+        text = path.read_text(encoding="utf-8")
+        assert 1_500 < len(text) < 40_000
+        assert "政府工作报告" in text.splitlines()[0]
+        assert "Public domain" not in text and "本作品是" not in text
+        assert "国务院" not in text  # localised
+        assert numbering_errors(text) == []
+    assert stats.chars == sum(len(p.read_text(encoding="utf-8")) for p in reports)
+
+
+@needs_gov
+def test_deterministic_and_nested(tmp_path):
+    """Same seed → same files; report i does not depend on the scale (100 ⊂ 1,000)."""
+    corpus.generate(tmp_path / "a", 4, seed=11, gov_dir=GOV_DIR)
+    corpus.generate(tmp_path / "b", 6, seed=11, gov_dir=GOV_DIR)
+    for path in (tmp_path / "a").glob("r*.txt"):
+        assert path.read_bytes() == (tmp_path / "b" / path.name).read_bytes()
+    corpus.generate(tmp_path / "c", 4, seed=12, gov_dir=GOV_DIR)
+    assert {p.name for p in (tmp_path / "a").glob("r*")} != {p.name for p in (tmp_path / "c").glob("r*")}
+
+
+@needs_gov
+def test_seed_variants_are_opt_in(tmp_path):
+    corpus.generate(tmp_path / "v", 6, seed=5, gov_dir=GOV_DIR, seed_variants=1.0)
+    variants = sorted((tmp_path / "v").glob("r*-qiaowu-*.txt"))
+    assert len(variants) == 5
+    for path in variants:
+        text = path.read_text(encoding="utf-8")
+        assert "苏州" not in text and "周向群" not in text
+        assert "（一）" in text and "一是" in text
+
+
+def test_refuses_to_overwrite(tmp_path):
+    (tmp_path / "k").mkdir()
+    (tmp_path / "k" / "keep.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(FileExistsError):
+        corpus.generate(tmp_path / "k", 1)
+
+
+@needs_gov
+def test_cli(tmp_path, capsys):
+    assert corpus.main(["--reports", "3", "--out", str(tmp_path / "k"), "--gov", str(GOV_DIR)]) == 0
+    assert "3 reports (2 generated)" in capsys.readouterr().out
+    assert corpus.main(["--reports", "3", "--out", str(tmp_path / "k")]) == 1
