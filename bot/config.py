@@ -61,7 +61,7 @@ class Settings:
         try:
             data.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise ConfigError(f"BOT_DATA_DIR: cannot create {data} ({exc.strerror}); choose a writable folder")
+            raise ConfigError(f"BOT_DATA_DIR: cannot create {data} ({exc.strerror}); choose a writable folder") from exc
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
         base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or None
         if base_url and not base_url.startswith(("http://", "https://")):

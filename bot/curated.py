@@ -72,7 +72,7 @@ def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, st
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise KnowledgeError(path, "is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in a spreadsheet)", line)
+        raise KnowledgeError(path, "is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in a spreadsheet)", line) from exc
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:

@@ -40,7 +40,7 @@ QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("summary", re.compile(r"方面|做法|举措|措施|成效|成绩|亮点|哪些工作|做了什么|做了哪些|有哪些|干了什么|概况|介绍")),
     ("list", re.compile(r"哪些|什么活动|什么荣誉|哪几")),
 ]
-SUMMARY_WORDS = frozenset("方面 做法 举措 措施 成效 成绩 亮点 概况 介绍 工作 情况 有何 开展 发展".split())
+SUMMARY_WORDS = frozenset(["方面", "做法", "举措", "措施", "成效", "成绩", "亮点", "概况", "介绍", "工作", "情况", "有何", "开展", "发展"])
 FEATURE_FOR = {"number": "numbers", "date": "dates", "person": "people", "place": "places"}
 WHAT_IS_MISSING = {"number": "具体数字", "date": "具体日期", "person": "具体人名", "place": "具体地点"}
 
@@ -214,7 +214,7 @@ class Engine:
                 weights[t] = self.max_idf * 2
         facts = self._score_facts(terms, weights)
         sections = self._score_sections(terms, weights)
-        return self._decide(question, qtype, facts, sections)
+        return self._decide(question, qtype, terms, facts, sections)
 
     def _weight(self, term: str) -> float:
         df = self.df.get(term)
@@ -337,7 +337,23 @@ class Engine:
         scored.sort(key=lambda s: (-s.score, len(s.section.path) if s.section else 0))
         return [s for s in scored if s.score > 0]
 
-    def _decide(self, question: str, qtype: str, facts: list[Scored], sections: list[Scored]) -> Answer:
+    @staticmethod
+    def _fits(fact: FactRow, qtype: str, terms: list[str]) -> bool:
+        """Does the fact hold what the question type asks for? A figure must stand in a clause
+        that names something asked about, so 起征点提高到多少 is not answered with 设立6项扣除."""
+        feature = FEATURE_FOR.get(qtype)
+        if not feature:
+            return True
+        if not fact.features.get(feature):
+            return False
+        if qtype != "number":
+            return True
+        words = [t for t in terms if len(t) > 1] or terms
+        return any(re.search(r"\d|[一二三四五六七八九十]", c) and any(t in c for t in words)
+                   for c in re.split(r"[，,；;。]", fact.match_text))
+
+    def _decide(self, question: str, qtype: str, terms: list[str], facts: list[Scored],
+                sections: list[Scored]) -> Answer:
         best_fact = facts[0].score if facts else 0.0
         best_section = sections[0].score if sections else 0.0
         if sections and best_section >= ANSWER_AT and qtype in ("summary", "list", "") and (
@@ -350,8 +366,7 @@ class Engine:
             return answer
         if best_fact >= ANSWER_AT:
             close = [s for s in facts if s.score >= best_fact - 0.08]
-            feature = FEATURE_FOR.get(qtype)
-            fitting = [s for s in close if not feature or (s.fact and s.fact.features.get(feature))]
+            fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms)]
             if fitting:
                 return self._fact_answer(question, qtype, fitting, best_fact)
             top = facts[0].fact

@@ -57,7 +57,7 @@ def balance_quotes(text: str) -> str:
     ended); one left open at the end closes before the next punctuation.
     """
     opens = [i for i, ch in enumerate(text) if ch == "“"]
-    drop = {i for i, j in zip(opens, opens[1:]) if not any(c in _QUOTE_ENDS for c in text[i:j])}
+    drop = {i for i, j in zip(opens, opens[1:], strict=False) if not any(c in _QUOTE_ENDS for c in text[i:j])}
     out: list[str] = []
     open_quote = False
     for i, ch in enumerate(text):

@@ -1,0 +1,267 @@
+"""What happened on the channels: the question log, feedback, FAQ additions, and per-user rate limits.
+
+The log is one SQLite file in the data directory (WAL, so a crash loses at most the transaction in
+flight and two processes can share it). It keeps no more about users than needed: user and chat
+ids are stored as salted HMACs, the salt living in the same database. SQL takes values only as
+parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .answer import Answer
+
+ACTIVITY_FILE = "activity.sqlite3"
+MAX_QUESTION_CHARS = 500  # what the log keeps of one question; a 100 KB paste is not worth keeping
+DAY = 86_400.0
+WEEK = 7 * DAY
+
+SCHEMA = """
+create table if not exists meta (key text primary key, value text not null);
+create table if not exists questions (
+    id integer primary key,
+    at real not null,
+    user_hash text not null,
+    chat_hash text not null,
+    channel text not null,
+    question text not null,
+    answered integer not null,
+    score real not null,
+    doc text not null default '',
+    path text not null default '[]',
+    suggestions text not null default '[]',
+    feedback integer,
+    feedback_at real,
+    faq_added integer not null default 0
+);
+create index if not exists questions_at on questions (at);
+create table if not exists faq_additions (
+    id integer primary key,
+    at real not null,
+    admin_hash text not null,
+    question text not null,
+    answer text not null,
+    section text not null,
+    source_id integer
+);
+"""
+
+
+@dataclass(frozen=True)
+class LoggedQuestion:
+    """One row of the question log, as the channel needs it back."""
+
+    id: int
+    at: float
+    user_hash: str
+    chat_hash: str
+    channel: str
+    question: str
+    answered: bool
+    suggestions: list[str]
+    feedback: int | None
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    """Questions over one period: how many, how many answered or declined, the most frequent."""
+
+    asked: int
+    answered: int
+    declined: int
+    top: list[tuple[str, int]]
+
+    @property
+    def answered_rate(self) -> float:
+        return self.answered / self.asked if self.asked else 0.0
+
+    @property
+    def declined_rate(self) -> float:
+        return self.declined / self.asked if self.asked else 0.0
+
+
+class ActivityLog:
+    """The question log in `data_dir/activity.sqlite3`. Safe to share between threads."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10, isolation_level=None)
+        self._db.execute("pragma journal_mode=wal")
+        self._db.execute("pragma synchronous=normal")
+        self._db.execute("pragma busy_timeout=10000")
+        with self._lock:
+            self._db.executescript(SCHEMA)  # "if not exists": safe when two processes start at once
+            # ... and they agree on one salt: the first insert wins.
+            self._db.execute("insert or ignore into meta (key, value) values ('salt', ?)",
+                             (secrets.token_hex(32),))
+            salt = self._db.execute("select value from meta where key = 'salt'").fetchone()[0]
+        self._salt = bytes.fromhex(salt)
+
+    @classmethod
+    def open(cls, data_dir: Path) -> ActivityLog:
+        """The log of a data directory, created on first use."""
+        return cls(Path(data_dir) / ACTIVITY_FILE)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def hash_id(self, kind: str, value: int) -> str:
+        """A stable pseudonym for a user or chat id; without the salt it cannot be reversed by trying ids."""
+        return hmac.new(self._salt, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def user_hash(self, user_id: int) -> str:
+        return self.hash_id("user", user_id)
+
+    def chat_hash(self, chat_id: int) -> str:
+        return self.hash_id("chat", chat_id)
+
+    def _write(self, sql: str, params: tuple) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, params)
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # the question log -------------------------------------------------------------------------
+
+    def log_question(self, user_id: int, chat_id: int, channel: str, answer: Answer,
+                     at: float | None = None) -> int:
+        """Record one answered or declined question; returns its row id (used in callback data)."""
+        ref = answer.references[0] if answer.references else None
+        cursor = self._write(
+            "insert into questions (at, user_hash, chat_hash, channel, question, answered, score, doc, path,"
+            " suggestions) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (time.time() if at is None else at, self.user_hash(user_id), self.chat_hash(chat_id), channel,
+             answer.question[:MAX_QUESTION_CHARS], int(answer.answered), float(answer.score),
+             ref.doc if ref else "", json.dumps(list(ref.path)) if ref else "[]",
+             json.dumps(answer.suggestions, ensure_ascii=False)),
+        )
+        return int(cursor.lastrowid)
+
+    def get(self, log_id: int) -> LoggedQuestion | None:
+        rows = self._read(
+            "select id, at, user_hash, chat_hash, channel, question, answered, suggestions, feedback"
+            " from questions where id = ?", (log_id,))
+        return _logged(rows[0]) if rows else None
+
+    def set_feedback(self, log_id: int, user_id: int, value: int) -> bool:
+        """Record 👍 (1) or 👎 (-1) — only from the user who asked; False if that is not them."""
+        if value not in (1, -1):
+            raise ValueError("feedback is 1 or -1")
+        cursor = self._write(
+            "update questions set feedback = ?, feedback_at = ? where id = ? and user_hash = ?",
+            (value, time.time(), log_id, self.user_hash(user_id)))
+        return cursor.rowcount == 1
+
+    # what admins read -------------------------------------------------------------------------
+
+    def stats(self, period: float, now: float | None = None, top: int = 5) -> WindowStats:
+        """Questions asked in the last `period` seconds (buttons and typed questions alike)."""
+        since = (time.time() if now is None else now) - period
+        asked, answered = self._read(
+            "select count(*), coalesce(sum(answered), 0) from questions where at >= ?", (since,))[0]
+        frequent = self._read(
+            "select question, count(*) as n from questions where at >= ? group by question"
+            " order by n desc, max(id) desc limit ?", (since, top))
+        return WindowStats(asked, answered, asked - answered, [(q, n) for q, n in frequent])
+
+    def unanswered(self, limit: int = 10) -> list[LoggedQuestion]:
+        """The latest declined or 👎 questions not yet made into an FAQ entry, newest first, one per text."""
+        rows = self._read(
+            "select id, at, user_hash, chat_hash, channel, question, answered, suggestions, feedback"
+            " from questions where id in (select max(id) from questions"
+            "   where (answered = 0 or feedback = -1) and faq_added = 0 and length(trim(question)) > 0"
+            "   group by question)"
+            " order by id desc limit ?", (limit,))
+        return [_logged(r) for r in rows]
+
+    def record_faq(self, admin_id: int, question: str, answer: str, section: str,
+                   source_id: int | None = None) -> int:
+        """Remember an admin's FAQ addition and take the question off the unanswered list."""
+        with self._lock:
+            self._db.execute("begin immediate")
+            try:
+                cursor = self._db.execute(
+                    "insert into faq_additions (at, admin_hash, question, answer, section, source_id)"
+                    " values (?, ?, ?, ?, ?, ?)",
+                    (time.time(), self.user_hash(admin_id), question, answer, section, source_id))
+                self._db.execute("update questions set faq_added = 1 where question = ? or id = ?",
+                                 (question, source_id if source_id is not None else -1))
+            except BaseException:
+                self._db.execute("rollback")
+                raise
+            self._db.execute("commit")
+            return int(cursor.lastrowid)
+
+    def faq_additions(self) -> list[tuple[str, str, str]]:
+        """Every FAQ entry admins added through the bot: (question, answer, section), oldest first."""
+        return [(q, a, s) for q, a, s in self._read(
+            "select question, answer, section from faq_additions order by id")]
+
+
+def _logged(row: tuple) -> LoggedQuestion:
+    id_, at, user_hash, chat_hash, channel, question, answered, suggestions, feedback = row
+    return LoggedQuestion(id_, at, user_hash, chat_hash, channel, question, bool(answered),
+                          json.loads(suggestions), feedback)
+
+
+class RateLimiter:
+    """A token bucket per key: `capacity` at once, then one more every `1/rate` seconds.
+
+    Kept in memory: a restart forgives everyone, which is fine for flood control. Idle keys are
+    dropped as the table grows, so memory stays flat however many users pass by.
+    """
+
+    def __init__(self, capacity: float = 8, rate: float = 0.25, clock: Callable[[], float] = time.monotonic,
+                 max_keys: int = 10_000):
+        self.capacity = capacity
+        self.rate = rate
+        self.clock = clock
+        self.max_keys = max_keys
+        self._buckets: dict[object, tuple[float, float]] = {}  # key → (tokens, at)
+        self._warned: set[object] = set()
+
+    def hit(self, key: object, cost: float = 1.0) -> float:
+        """Spend `cost` for `key`: 0.0 if allowed, else the seconds until it would be."""
+        now = self.clock()
+        tokens, at = self._buckets.get(key, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - at) * self.rate)
+        if tokens >= cost:
+            self._buckets[key] = (tokens - cost, now)
+            self._warned.discard(key)
+            if len(self._buckets) > self.max_keys:
+                self._prune(now)
+            return 0.0
+        self._buckets[key] = (tokens, now)
+        return (cost - tokens) / self.rate
+
+    def first_refusal(self, key: object) -> bool:
+        """True once per run of refusals, so the user is told once rather than flooded back."""
+        if key in self._warned:
+            return False
+        self._warned.add(key)
+        return True
+
+    def _prune(self, now: float) -> None:
+        full = [k for k, (tokens, at) in self._buckets.items()
+                if tokens + (now - at) * self.rate >= self.capacity]
+        for key in full:
+            del self._buckets[key]
+            self._warned.discard(key)
+
+    def __len__(self) -> int:
+        return len(self._buckets)
