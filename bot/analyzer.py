@@ -30,6 +30,7 @@ QUESTION_WORDS = _word_set(
     "些什么 哪几 哪几个 多 少 几号 几月 什么时候 去年 今年 全年 本年 年度 哪一 那么 怎么回事 内容 东西 事 事情 一些 主要 都有 有些",
     "谢谢 你好 您好 麻烦 帮忙 帮我 查 查一下",
 )
+_ASKS_COUNT = re.compile(r"(?:几|多少)[\u4e00-\u9fff]?")  # 几场, 几届, 多少次: the form of a number question
 _TOKEN_OK = re.compile(r"[\w\u3400-\u9fff]")
 
 
@@ -69,7 +70,7 @@ class Analyzer:
         """Content terms of a question: tokens minus question words, order kept, no repeats."""
         seen: dict[str, None] = {}
         for tok in self.tokens(match_text):
-            if tok not in QUESTION_WORDS:
+            if tok not in QUESTION_WORDS and not _ASKS_COUNT.fullmatch(tok):
                 seen.setdefault(tok, None)
         return list(seen)
 

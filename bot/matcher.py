@@ -102,6 +102,7 @@ class Engine:
             _synonym_groups(db), _words(db),
         )
         self.documents = {d: t for d, t in db.execute("select doc, title from documents")}
+        self.doc_match = {d: self.analyzer.match_form(t) for d, t in self.documents.items()}
         self.n_facts = db.execute("select count(*) from facts").fetchone()[0]
         self.sections: dict[tuple[str, tuple[int, ...]], SectionRow] = {}
         for doc, path, heading, title, label, match_text, body in db.execute(
@@ -326,7 +327,8 @@ class Engine:
         scored = []
         for f in self._candidates(terms):
             section = self.sections.get((f.doc, f.path))
-            context = section.match_text if section else ""
+            # The section's and the report's titles count half: 在机制创新方面… / 某县总结里…
+            context = (section.match_text if section else "") + " " + self.doc_match.get(f.doc, "")
             scored.append(Scored(self._coverage(terms, weights, f.match_text, context), fact=f))
         scored.sort(key=lambda s: -s.score)
         return scored

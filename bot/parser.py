@@ -153,7 +153,7 @@ def paragraphs(text: str) -> list[str]:
             current = ""
             continue
         starts_block = any(p.match(line) for _, p in STRUCTURAL) or raw[:1] in "\u3000\t "
-        if current and (current[-1] in SENTENCE_END + "：:" + CLOSERS or starts_block):
+        if current and (current[-1] in SENTENCE_END + "：:" + CLOSERS or starts_block or _heading_line(current)):
             paras.append(current)
             current = line
         else:
@@ -163,6 +163,11 @@ def paragraphs(text: str) -> list[str]:
     return paras
 
 
+def _heading_line(text: str) -> bool:
+    """A short numbered line without a sentence end is a heading standing on its own line."""
+    return len(text) <= 40 and not re.search(r"[。！？；]", text) and any(p.match(text) for _, p in STRUCTURAL)
+
+
 def _display(text: str) -> str:
     text = _FULLWIDTH_ALNUM.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
     return balance_quotes(display_punctuation(text.strip()))
@@ -170,6 +175,8 @@ def _display(text: str) -> str:
 
 def find_title(doc: str, first_para: str) -> tuple[str, str]:
     """(title, rest of the first paragraph): a short first line/phrase is the title, else the stem."""
+    if any(p.match(first_para) for _, p in STRUCTURAL):
+        return doc, first_para  # the report opens with its first heading: no title line
     head, _, rest = first_para.partition(" ")
     if 2 <= len(head) <= 30 and not re.search(r"[，。：；,:;！？!?、]", head):
         return head, rest.strip()
