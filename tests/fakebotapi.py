@@ -292,7 +292,7 @@ class FakeBotAPI:
         class Handler(_Handler):
             api = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="fake-bot-api",
@@ -556,10 +556,7 @@ class FakeBotAPI:
                 # Telegram drops update kinds the bot did not ask for
                 self.updates = [u for u in self.updates if next(iter(u.keys() - {"update_id"})) in
                                 self.allowed_updates]
-                if offset < 0:
-                    ready = self.updates[offset:]
-                else:
-                    ready = [u for u in self.updates if u["update_id"] >= offset]
+                ready = self.updates[offset:] if offset < 0 else [u for u in self.updates if u["update_id"] >= offset]
                 if ready or self._stopping:
                     batch = ready[:limit]
                     if batch:
@@ -758,11 +755,21 @@ def decode_params(raw: dict[str, str]) -> dict:
     return params
 
 
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client closing its keep-alive connection is normal; anything else is a bug in the fake."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     """One HTTP exchange: parse the Bot API call, apply faults, answer in Telegram's format."""
 
     api: FakeBotAPI
     protocol_version = "HTTP/1.1"  # keep-alive, like api.telegram.org
+    disable_nagle_algorithm = True  # headers and body go in separate writes: no 40 ms delayed-ACK stalls
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
         pass
