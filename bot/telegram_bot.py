@@ -40,7 +40,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -866,6 +866,7 @@ def run(settings: Settings, webhook_url: str | None = None, port: int = 8443,
     token = settings.require_token()
     _guard_logs(token)
     url_path = _check_webhook(webhook_url, secret_token) if webhook_url else ""
+    asyncio.run(_check_telegram(settings, token))
     engine = Engine.open(settings.knowledge_dir, settings.data_dir)  # bad knowledge stops start-up here
     app = build_application(settings, engine)
     log.info("starting (%s)", "webhook" if webhook_url else "long polling")
@@ -874,3 +875,18 @@ def run(settings: Settings, webhook_url: str | None = None, port: int = 8443,
                         secret_token=secret_token, allowed_updates=ALLOWED_UPDATES)
     else:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
+
+
+async def _check_telegram(settings: Settings, token: str) -> None:
+    """Fail start-up with one line, not a traceback, if Telegram refuses the token or cannot be reached."""
+    bot = Bot(token, base_url=settings.api_base_url or "https://api.telegram.org/bot")
+    try:
+        async with bot:
+            pass
+    except InvalidToken:
+        raise ConfigError("TELEGRAM_BOT_TOKEN was refused by Telegram; copy the token again from @BotFather") from None
+    except (NetworkError, TimedOut) as exc:
+        where = settings.api_base_url or "api.telegram.org"
+        detail = exc.message.replace(token, "<token>")
+        raise ConfigError(f"cannot reach the Telegram Bot API at {where} ({detail}); check the network "
+                          "or TELEGRAM_API_BASE_URL") from None

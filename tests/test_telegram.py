@@ -414,3 +414,20 @@ def test_qiaobot_run_answers_and_stops_cleanly_on_sigterm(fake_api: FakeBotAPI, 
     assert process.returncode == 0, err
     assert fake_api.token not in out + err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("case", ["refused token", "unreachable", "http webhook"])
+def test_qiaobot_run_start_up_failures_are_one_line(fake_api: FakeBotAPI, tmp_path: Path, case: str) -> None:
+    token = "999:refused-token-abc" if case == "refused token" else fake_api.token
+    base_url = "http://127.0.0.1:9/bot" if case == "unreachable" else fake_api.base_url
+    extra = ["--webhook-url", "http://example.org/hook"] if case == "http webhook" else []
+    env = dict(os.environ, TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=base_url,
+               BOT_DATA_DIR=str(tmp_path / "data"), NO_PROXY="127.0.0.1,localhost", PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-m", "bot", "run", *extra], env=env, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("qiaobot: ")
+    assert token not in done.stderr + done.stdout
+    expected = {"refused token": "TELEGRAM_BOT_TOKEN", "unreachable": "TELEGRAM_API_BASE_URL",
+                "http webhook": "https://"}[case]
+    assert expected in done.stderr
