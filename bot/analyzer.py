@@ -20,6 +20,7 @@ def _word_set(*lines: str) -> frozenset[str]:
 # Words that carry the *form* of a question, not its topic. Their meaning is used by the
 # question-type check; for matching they are noise.
 QUESTION_WORDS = _word_set(
+    "部分 这部分 这一部分 总体 整体 讲了 主要讲 一块 这一块 板块 有没有 是不是 有无 是否 哪些 什么样",
     "多少 几 几个 几次 几家 几位 几名 几所 几项 多大 多长 多久 多高 几多 哪些 哪个 哪位 哪里 哪儿 哪 哪天 哪一天 哪一年 哪年",
     "何时 何地 何人 什么 啥 咋 怎么 怎样 怎么样 如何 为何 为什么 谁 是否 有没有 有无 吗 呢 吧 呀 啊 嘛 么 请问",
     "问 问下 问一下 想问 想 知道 了解 一下 告诉 我 你 您 你们 我们 他们 的 了 是 在 有 和 与 及 把",
@@ -52,6 +53,10 @@ class Analyzer:
             self.tokenizer.add_word(canonical, freq or 2000, tag)
             if tag:
                 self.word_tags[canonical] = tag
+
+    def is_common_word(self, word: str) -> bool:
+        """A word of jieba's general dictionary (收到), as opposed to a typo (华桥)."""
+        return bool(self.tokenizer.FREQ.get(word))
 
     def match_form(self, text: str) -> str:
         """Folded, artifact forms corrected, synonyms folded to their canonical word."""

@@ -30,19 +30,29 @@ ANSWER_AT = 0.60  # weighted coverage needed to answer
 SUGGEST_AT = 0.45  # below this: decline without suggestions
 FAQ_AT = 88  # rapidfuzz score (0–100) for an FAQ question to answer directly
 MAX_QUESTION_CHARS = 120
+MISS_PENALTY = 0.3
+TITLE_WORDS = frozenset("会长 主任 主席 部长 市长 组长 司长 局长 书记 理事长 秘书长 校长 院长 董事长".split())
+FUNCTION_CHARS = frozenset("是的了在有和与及也都就还又被把对为给吗呢吧啊呀么")
 CANDIDATES = 80
 
 QTYPES: list[tuple[str, re.Pattern[str]]] = [
+    ("howto", re.compile(r"(?:怎么|怎样|如何|咋)(?:申请|办理|认定|报名|参加|加入|申报|领取|联系|办|去|找)|流程|手续|"
+                         r"需要(?:准备)?什么材料|什么条件|要求是什么")),
     ("date", re.compile(r"哪天|哪一天|何时|什么时候|什么时间|几月|几号|哪一年|哪年|哪个月|日期|时间|哪一日")),
-    ("person", re.compile(r"谁|哪位|哪些人|什么人|何人|姓名|名字|叫什么|哪几位")),
+    ("partner", re.compile(r"[跟和与同]谁|哪家|哪个单位|哪些单位|哪个部门|什么机构|哪个机构")),
+    ("person", re.compile(r"谁|哪位|哪些人|什么人|何人|哪几位|(?:人|侨商|港胞|华人|老师|领导|会长|主任)(?:叫什么|的名字|姓什么)")),
     ("place", re.compile(r"哪里|在哪|何地|什么地方|哪儿|地点|地址|哪个城市|哪个国家|去了哪")),
     ("number", re.compile(r"多少|几[个次家位名所项届批人年万千百件笔场期]?|多大|多高|多长|多重|比例|数量|规模|金额|总额")),
     ("summary", re.compile(r"方面|做法|举措|措施|成效|成绩|亮点|哪些工作|做了什么|做了哪些|有哪些|干了什么|概况|介绍")),
     ("list", re.compile(r"哪些|什么活动|什么荣誉|哪几")),
 ]
 SUMMARY_WORDS = frozenset(["方面", "做法", "举措", "措施", "成效", "成绩", "亮点", "概况", "介绍", "工作", "情况", "有何", "开展", "发展"])
-FEATURE_FOR = {"number": "numbers", "date": "dates", "person": "people", "place": "places"}
-WHAT_IS_MISSING = {"number": "具体数字", "date": "具体日期", "person": "具体人名", "place": "具体地点"}
+FEATURE_FOR = {"number": "numbers", "date": "dates", "person": "people", "place": "places", "partner": "partners"}
+WHAT_IS_MISSING = {"number": "具体数字", "date": "具体日期", "person": "具体人名", "place": "具体地点",
+                   "partner": "具体单位"}
+NUMBER_IN_CLAUSE = re.compile(r"\d|[一二三四五六七八九十]")
+PLACE_IN_CLAUSE = re.compile(r"[\u4e00-\u9fff](?:省|市|区|县|镇|乡|村|街道|大学|公园|广场|国|州|岛)|[赴到去在往]")
+ORGANISATION = re.compile(r"(?:会|所|局|办|院|中心|协会|广场|公司|集团|大学|学校|基金|政府|部门|报|网|团)")
 
 
 @dataclass
@@ -246,8 +256,10 @@ class Engine:
         for start in range(len(chars)):
             for n in (2, 3, 4):
                 window = pys[start : start + n]
-                if len(window) < n or None in window or all(covered[start : start + n]):
-                    continue
+                span = match[start : start + n]
+                if (len(window) < n or None in window or all(covered[start : start + n])
+                        or FUNCTION_CHARS.intersection(span) or self.analyzer.is_common_word(span)):
+                    continue  # a real word (收到) or a phrase with 是/的 (月是) is no typo
                 for word in self.by_pinyin.get(" ".join(window), ()):  # type: ignore[arg-type]
                     diff = [k for k in range(n) if word[k] != chars[start + k]]
                     if len(diff) == 1 and not covered[start + diff[0]]:
@@ -312,16 +324,20 @@ class Engine:
         bonus for neighbouring terms that stand together, so 机制创新 beats 机制…创新."""
         total = sum(weights.values()) or 1.0
         got = 0.0
+        worst_miss = 0.0  # the largest report word the text lacks: then it is about something else
         for t in terms:
-            if t in text:
+            if t in text and not _only_deputy(t, text):
                 got += weights[t]
             elif context and t in context:
                 got += weights[t] * 0.5
             elif len(t) >= 3 and fuzz.partial_ratio(t, text, score_cutoff=80):
                 got += weights[t] * 0.6
+            elif len(t) > 1 and t in self.df:
+                worst_miss = max(worst_miss, weights[t] / total)
+
         pairs = [a + b for a, b in zip(terms, terms[1:], strict=False)]
         together = sum(1 for p in pairs if p in text) / len(pairs) if pairs else 0.0
-        return got / total + 0.05 * together
+        return got / total + 0.05 * together - MISS_PENALTY * worst_miss
 
     def _score_facts(self, terms: list[str], weights: dict[str, float]) -> list[Scored]:
         scored = []
@@ -342,20 +358,26 @@ class Engine:
     @staticmethod
     def _fits(fact: FactRow, qtype: str, terms: list[str]) -> bool:
         """Does the fact hold what the question type asks for? A figure must stand in a clause
-        that names something asked about, so 起征点提高到多少 is not answered with 设立6项扣除."""
+        (or a place) must stand in a clause that names something asked about, so 起征点提高到多少
+        is not answered with 设立6项扣除."""
         feature = FEATURE_FOR.get(qtype)
         if not feature:
             return True
+        if qtype == "partner":  # 跟谁/哪家: a person or an organisation
+            return bool(fact.features.get("people")) or bool(ORGANISATION.search(fact.text))
         if not fact.features.get(feature):
             return False
-        if qtype != "number":
+        if qtype not in ("number", "place"):
             return True
         words = [t for t in terms if len(t) > 1] or terms
-        return any(re.search(r"\d|[一二三四五六七八九十]", c) and any(t in c for t in words)
-                   for c in re.split(r"[，,；;。]", fact.match_text))
+        holds = NUMBER_IN_CLAUSE if qtype == "number" else PLACE_IN_CLAUSE
+        return any(holds.search(c) and any(t in c for t in words) for c in re.split(r"[，,；;。]", fact.match_text))
 
     def _decide(self, question: str, qtype: str, terms: list[str], facts: list[Scored],
                 sections: list[Scored]) -> Answer:
+        if qtype == "howto":  # reports say what was done, never how to apply for something
+            return self._decline(question, "工作报告只总结做了哪些工作，没有写办理方法或流程；请咨询当地侨办。",
+                                 self._suggestions(facts, sections))
         best_fact = facts[0].score if facts else 0.0
         best_section = sections[0].score if sections else 0.0
         if sections and best_section >= ANSWER_AT and qtype in ("summary", "list", "") and (
@@ -404,6 +426,11 @@ class Engine:
     def _decline(self, question: str, why: str, suggestions: list[str] | None = None, score: float = 0.0) -> Answer:
         suggestions = suggestions or []
         return Answer(question, False, reply.decline_text(why, suggestions), [], score, suggestions)
+
+
+def _only_deputy(term: str, text: str) -> bool:
+    """会长 asked, only 副会长 written: the report names the deputy, not the one asked about."""
+    return term[0] != "副" and term in TITLE_WORDS and text.count(term) == text.count("副" + term)
 
 
 def _pinyin(ch: str) -> str:
