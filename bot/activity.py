@@ -263,5 +263,10 @@ class RateLimiter:
             del self._buckets[key]
             self._warned.discard(key)
 
+    def reset(self) -> None:
+        """Forgive everyone (a restart does the same)."""
+        self._buckets.clear()
+        self._warned.clear()
+
     def __len__(self) -> int:
         return len(self._buckets)

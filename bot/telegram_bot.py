@@ -77,8 +77,10 @@ ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY]
 MAX_SUGGESTIONS = 4
 INLINE_RESULTS = 5
 SECTIONS_PER_PAGE = 10
-ATTEMPTS = 3  # per Bot API call: the first try and two retries
+NETWORK_ATTEMPTS = 5  # per Bot API call, for timeouts, dropped connections and 5xx (about 4 s of backoff)
+FLOOD_WAITS = 5  # flood-control waits per call; Telegram says when to retry, so these do not count as failures
 MAX_RETRY_AFTER = 60.0  # longer flood waits are skipped rather than held
+BACKOFF = 0.25  # seconds before the first network retry, doubling up to 4 s
 BUTTON_CHARS = 32
 
 USER_COMMANDS = [
@@ -107,6 +109,7 @@ COMMAND_FILTER = filters.UpdateType.MESSAGE & ~filters.FORWARDED
 
 def build_application(settings: Settings, engine: Engine | None = None) -> Application:
     """The bot, wired: handlers, defaults, and the services post_init will create (the one factory)."""
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token
     builder = (
         ApplicationBuilder()
         .token(settings.require_token())
@@ -215,17 +218,19 @@ def _seconds(value: Any) -> float:
 
 
 async def deliver(action: Callable[[], Awaitable[T]], what: str) -> T | None:
-    """Make one Bot API call: wait out flood control, retry brief network trouble, skip a blocked chat.
+    """Make one Bot API call: wait out flood control, retry network trouble, skip a blocked chat.
 
     Returns None when the call was given up; BadRequest is raised for the caller to decide. A retry
     after a timeout may duplicate a message that did arrive — better than losing an answer.
     """
-    for attempt in range(1, ATTEMPTS + 1):
+    failures = floods = 0
+    while True:
         try:
             return await action()
         except RetryAfter as exc:
+            floods += 1
             delay = _seconds(exc.retry_after)
-            if delay > MAX_RETRY_AFTER or attempt == ATTEMPTS:
+            if delay > MAX_RETRY_AFTER or floods > FLOOD_WAITS:
                 log.warning("%s: flood control asks to wait %.0fs; skipped", what, delay)
                 return None
             log.info("%s: flood control, waiting %.1fs", what, delay)
@@ -236,11 +241,11 @@ async def deliver(action: Callable[[], Awaitable[T]], what: str) -> T | None:
             log.info("%s: %s; skipped", what, exc.message)
             return None
         except (TimedOut, NetworkError) as exc:
-            if attempt == ATTEMPTS:
-                log.warning("%s: %s after %d attempts; skipped", what, type(exc).__name__, attempt)
+            failures += 1
+            if failures >= NETWORK_ATTEMPTS:
+                log.warning("%s: %s after %d attempts; skipped", what, type(exc).__name__, failures)
                 return None
-            await asyncio.sleep(0.5 * 2 ** (attempt - 1))
-    return None
+            await asyncio.sleep(min(BACKOFF * 2 ** (failures - 1), 4.0))
 
 
 def _html_to_plain(text: str) -> str:

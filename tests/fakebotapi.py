@@ -443,6 +443,14 @@ class FakeBotAPI:
 
     # reading what the bot did ---------------------------------------------------------------------
 
+    def forget(self) -> None:
+        """Drop the call log and kept messages (a long test measuring memory must not count the fake's)."""
+        with self.cond:
+            self.calls.clear()
+            self.messages.clear()
+            self.callback_queries.clear()
+            self.inline_queries.clear()
+
     def mark(self) -> int:
         """The current position in the call log, to wait for calls made after it."""
         with self.cond:

@@ -66,7 +66,11 @@ async def running(app) -> AsyncIterator:
     await app.initialize()
     await app.post_init(app)  # initialize() does not call it; run_polling does
     await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES)
+    # As run_polling does: polling errors go to the application's error handler.
+    await app.updater.start_polling(
+        poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES,
+        error_callback=lambda exc: app.create_task(app.process_error(error=exc, update=None)),
+    )
     try:
         yield app
     finally:

@@ -5,6 +5,8 @@ rejects what Telegram rejects."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 import os
 import signal
 import subprocess
@@ -15,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from bot.activity import ActivityLog
-from bot.telegram_bot import ONLY_ASKER, REFUSAL, build_application
+from bot.config import ConfigError
+from bot.telegram_bot import ONLY_ASKER, REFUSAL, build_application, run
 from tests.fakebotapi import Call, FakeBotAPI
 from tests.telegram_fixtures import ADMIN, OTHER, REPO, USER, running
 
@@ -398,7 +401,8 @@ def test_qiaobot_run_answers_and_stops_cleanly_on_sigterm(fake_api: FakeBotAPI, 
                                                          tmp_path: Path) -> None:
     env = dict(os.environ, TELEGRAM_BOT_TOKEN=fake_api.token, TELEGRAM_API_BASE_URL=fake_api.base_url,
                BOT_KNOWLEDGE_DIR=str(knowledge_dir), BOT_DATA_DIR=str(tmp_path / "data"),
-               BOT_ADMIN_IDS=str(ADMIN), NO_PROXY="127.0.0.1,localhost", PYTHONPATH=str(REPO))
+               BOT_ADMIN_IDS=str(ADMIN), NO_PROXY="127.0.0.1,localhost", PYTHONPATH=str(REPO), LOG_LEVEL="DEBUG")
+    fake_api.inject("sendMessage", "500")  # what gets logged on the way must not carry the token either
     process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -412,22 +416,25 @@ def test_qiaobot_run_answers_and_stops_cleanly_on_sigterm(fake_api: FakeBotAPI, 
         if process.poll() is None:
             process.kill()
     assert process.returncode == 0, err
-    assert fake_api.token not in out + err
+    assert "getUpdates" in err  # debug logging was on
+    assert fake_api.token not in out + err and fake_api.token.split(":")[1] not in out + err
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize("case", ["refused token", "unreachable", "http webhook"])
-def test_qiaobot_run_start_up_failures_are_one_line(fake_api: FakeBotAPI, tmp_path: Path, case: str) -> None:
+@pytest.mark.parametrize("case", ["refused token", "unreachable", "http webhook", "bad secret token"])
+def test_run_start_up_failures_are_config_errors(fake_api: FakeBotAPI, bot_settings, case: str,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """`qiaobot run` prints a ConfigError as one line; nothing else may escape or be logged as an error."""
     token = "999:refused-token-abc" if case == "refused token" else fake_api.token
     base_url = "http://127.0.0.1:9/bot" if case == "unreachable" else fake_api.base_url
-    extra = ["--webhook-url", "http://example.org/hook"] if case == "http webhook" else []
-    env = dict(os.environ, TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=base_url,
-               BOT_DATA_DIR=str(tmp_path / "data"), NO_PROXY="127.0.0.1,localhost", PYTHONPATH=str(REPO))
-    done = subprocess.run([sys.executable, "-m", "bot", "run", *extra], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and done.stderr.startswith("qiaobot: ")
-    assert token not in done.stderr + done.stdout
+    settings = dataclasses.replace(bot_settings, token=token, api_base_url=base_url)
+    webhook = {"http webhook": ("http://example.org/hook", None),
+               "bad secret token": ("https://example.org/hook", "no spaces allowed")}.get(case, (None, None))
+    with pytest.raises(ConfigError) as info:
+        run(settings, webhook_url=webhook[0], secret_token=webhook[1])
+    message = str(info.value)
+    assert "\n" not in message and token not in message
     expected = {"refused token": "TELEGRAM_BOT_TOKEN", "unreachable": "TELEGRAM_API_BASE_URL",
-                "http webhook": "https://"}[case]
-    assert expected in done.stderr
+                "http webhook": "https://", "bad secret token": "--secret-token"}[case]
+    assert expected in message
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
