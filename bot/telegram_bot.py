@@ -138,8 +138,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
     fresh_text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     app.add_handler(MessageHandler(fresh_text & filters.ChatType.PRIVATE, private_text))
     app.add_handler(MessageHandler(fresh_text & filters.ChatType.GROUPS, group_text))
-    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
-                                   unknown_command))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.ChatType.PRIVATE & COMMAND_FILTER, unknown_command))
     app.add_handler(MessageHandler(~filters.TEXT & filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE,
                                    not_text))
 

@@ -250,6 +250,23 @@ async def test_admin_commands_refused_for_others(fake_api: FakeBotAPI, bot, bot_
     assert in_group.result["text"] == REFUSAL
 
 
+async def test_edited_and_forwarded_commands_do_nothing(fake_api: FakeBotAPI, bot) -> None:
+    engine = bot.bot_data["engine"]
+    since = fake_api.mark()
+    question = fake_api.send_text(OTHER, "你好")
+    fake_api.edit_text(question, "/reload")  # an edit is not a new command (Telegram is not even asked for edits)
+    fake_api.send_text(ADMIN, "/reload", forwarded_from=OTHER)  # an admin forwarding someone's /reload
+    fake_api.send_text(OTHER, "/reload", forwarded_from=ADMIN)  # someone forwarding an admin's /reload
+    fake_api.send_text(OTHER, "/stats", forwarded_from=ADMIN)
+    await fake_api.wait_confirmed()
+    barrier = await ask(fake_api, FOREIGN_CAPITAL, user=ADMIN)
+    await asyncio.sleep(0.2)
+    texts = [c.result["text"] for c in fake_api.find("sendMessage", since=since)]
+    assert not [t for t in texts if "重新加载" in t or "提问统计" in t or t == REFUSAL]
+    assert barrier.result["text"] in texts
+    assert bot.bot_data["engine"] is engine
+
+
 async def test_admin_menu_is_registered_once_the_admin_is_known(fake_api: FakeBotAPI, bot) -> None:
     assert "chat:1001" not in fake_api.commands  # Telegram: "chat not found" before the admin writes
     assert {c["command"] for c in fake_api.commands["default"]} == {"start", "help", "sections", "ask"}
