@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from pypinyin import lazy_pinyin
@@ -120,7 +121,15 @@ class Engine:
         ):
             key = (doc, tuple(json.loads(path)))
             self.sections[key] = SectionRow(doc, key[1], heading, title, label, match_text, body.split("\n") if body else [])
+        self.heading_context = {
+            (doc, path): " ".join(self.sections[(doc, path[:i])].match_text for i in range(1, len(path) + 1)
+                                  if (doc, path[:i]) in self.sections)
+            for doc, path in self.sections
+        }
         self.df = dict(db.execute("select term, df from vocab"))
+        for (tokens,) in db.execute("select tokens from sections"):
+            for tok in tokens.split():  # words only headings use (2010 in 二、2010年主要任务) are report words too
+                self.df.setdefault(tok, 1)
         self.by_pinyin: dict[str, list[str]] = {}
         for term, py in db.execute("select term, pinyin from vocab where length(term) between 2 and 5"):
             self.by_pinyin.setdefault(py, []).append(term)
@@ -276,7 +285,7 @@ class Engine:
         """Split a word the reports do not use into report words it contains (困难户 → 困难 + 户)."""
         out: list[str] = []
         for t in terms:
-            if t in self.df or len(t) < 2:
+            if t in self.df or len(t) < 2 or not t.isalpha() or t.isascii():
                 out.append(t)
                 continue
             parts, i = [], 0
@@ -319,7 +328,8 @@ class Engine:
         ).fetchall()
         return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5])) for r in rows]
 
-    def _coverage(self, terms: list[str], weights: dict[str, float], text: str, context: str = "") -> float:
+    def _coverage(self, terms: list[str], weights: dict[str, float], text: str, context: str = "",
+                  doc_title: str = "") -> float:
         """Share of the question's weight found in the text (exact, then near-miss), plus a small
         bonus for neighbouring terms that stand together, so 机制创新 beats 机制…创新."""
         total = sum(weights.values()) or 1.0
@@ -329,7 +339,10 @@ class Engine:
             if t in text and not _only_deputy(t, text):
                 got += weights[t]
             elif context and t in context:
-                got += weights[t] * 0.5
+                # A year in a heading (2009年工作回顾) scopes everything under it; other words count half.
+                got += weights[t] * (0.9 if t.isdigit() else 0.5)
+            elif doc_title and t in doc_title:
+                got += weights[t] * 0.3
             elif len(t) >= 3 and fuzz.partial_ratio(t, text, score_cutoff=80):
                 got += weights[t] * 0.6
             elif len(t) > 1 and t in self.df:
@@ -342,10 +355,10 @@ class Engine:
     def _score_facts(self, terms: list[str], weights: dict[str, float]) -> list[Scored]:
         scored = []
         for f in self._candidates(terms):
-            section = self.sections.get((f.doc, f.path))
-            # The section's and the report's titles count half: 在机制创新方面… / 某县总结里…
-            context = (section.match_text if section else "") + " " + self.doc_match.get(f.doc, "")
-            scored.append(Scored(self._coverage(terms, weights, f.match_text, context), fact=f))
+            # The headings above a fact and the report's title say what it is about: 机制创新方面… / 2009年…
+            context = self.heading_context.get((f.doc, f.path), "")
+            scored.append(Scored(self._coverage(terms, weights, f.match_text, context, self.doc_match.get(f.doc, "")),
+                                 fact=f))
         scored.sort(key=lambda s: -s.score)
         return scored
 
@@ -433,6 +446,7 @@ def _only_deputy(term: str, text: str) -> bool:
     return term[0] != "副" and term in TITLE_WORDS and text.count(term) == text.count("副" + term)
 
 
+@lru_cache(maxsize=65536)
 def _pinyin(ch: str) -> str:
     return lazy_pinyin(ch)[0]
 
