@@ -17,6 +17,7 @@ import logging
 import math
 import re
 import time
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -54,6 +55,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from . import curated
 from .activity import DAY, WEEK, ActivityLog, RateLimiter
@@ -211,8 +213,11 @@ async def register_admin_menu(bot: Bot, bot_data: dict, admin_id: int) -> None:
 
 # --- talking to Telegram ---------------------------------------------------------------------------
 
-def _seconds(value: Any) -> float:
-    """RetryAfter.retry_after is an int in 22.x and a timedelta later."""
+def _seconds(exc: RetryAfter) -> float:
+    """RetryAfter.retry_after is an int in 22.x (with a deprecation warning) and a timedelta later."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
     return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 
@@ -228,7 +233,7 @@ async def deliver(action: Callable[[], Awaitable[T]], what: str) -> T | None:
             return await action()
         except RetryAfter as exc:
             floods += 1
-            delay = _seconds(exc.retry_after)
+            delay = _seconds(exc)
             if delay > MAX_RETRY_AFTER or floods > FLOOD_WAITS:
                 log.warning("%s: flood control asks to wait %.0fs; skipped", what, delay)
                 return None
