@@ -20,6 +20,7 @@ def _word_set(*lines: str) -> frozenset[str]:
 # Words that carry the *form* of a question, not its topic. Their meaning is used by the
 # question-type check; for matching they are noise.
 QUESTION_WORDS = _word_set(
+    "哪些地方 什么地方 哪个地方 哪些东西 什么东西 有人 一年 下来 一年下来 这一年 全年度",
     "部分 这部分 这一部分 总体 整体 讲了 主要讲 一块 这一块 板块 有没有 是不是 有无 是否 哪些 什么样",
     "多少 几 几个 几次 几家 几位 几名 几所 几项 多大 多长 多久 多高 几多 哪些 哪个 哪位 哪里 哪儿 哪 哪天 哪一天 哪一年 哪年",
     "何时 何地 何人 什么 啥 咋 怎么 怎样 怎么样 如何 为何 为什么 谁 是否 有没有 有无 吗 呢 吧 呀 啊 嘛 么 请问",

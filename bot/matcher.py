@@ -32,6 +32,7 @@ SUGGEST_AT = 0.45  # below this: decline without suggestions
 FAQ_AT = 88  # rapidfuzz score (0–100) for an FAQ question to answer directly
 MAX_QUESTION_CHARS = 120
 MISS_PENALTY = 0.3
+OOV_WEIGHT = 0.6  # of the largest IDF: a word the reports never use
 TITLE_WORDS = frozenset("会长 主任 主席 部长 市长 组长 司长 局长 书记 理事长 秘书长 校长 院长 董事长".split())
 FUNCTION_CHARS = frozenset("是的了在有和与及也都就还又被把对为给吗呢吧啊呀么")
 CANDIDATES = 80
@@ -42,7 +43,7 @@ QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("date", re.compile(r"哪天|哪一天|何时|什么时候|什么时间|几月|几号|哪一年|哪年|哪个月|日期|时间|哪一日")),
     ("partner", re.compile(r"[跟和与同]谁|哪家|哪个单位|哪些单位|哪个部门|什么机构|哪个机构")),
     ("person", re.compile(r"谁|哪位|哪些人|什么人|何人|哪几位|(?:人|侨商|港胞|华人|老师|领导|会长|主任)(?:叫什么|的名字|姓什么)")),
-    ("place", re.compile(r"哪里|在哪|何地|什么地方|哪儿|地点|地址|哪个城市|哪个国家|去了哪")),
+    ("place", re.compile(r"哪里|在哪|何地|什么地方|哪些地方|哪个地方|哪儿|地点|地址|哪个城市|哪个国家|去了哪")),
     ("number", re.compile(r"多少|几[个次家位名所项届批人年万千百件笔场期]?|多大|多高|多长|多重|比例|数量|规模|金额|总额")),
     ("summary", re.compile(r"方面|做法|举措|措施|成效|成绩|亮点|哪些工作|做了什么|做了哪些|有哪些|干了什么|概况|介绍")),
     ("list", re.compile(r"哪些|什么活动|什么荣誉|哪几")),
@@ -241,7 +242,7 @@ class Engine:
         if df is None:
             # Not a word of the reports: a concept they do not contain, or a fragment of one of
             # their words. Single characters mean little; longer words weigh like rare ones.
-            return 0.3 if len(term) == 1 else self.max_idf * 0.6
+            return 0.3 if len(term) == 1 else self.max_idf * OOV_WEIGHT
         idf = math.log((self.n_facts + 1) / (df + 0.5))
         return max(idf, 0.2) * (0.5 if len(term) == 1 else 1.0)
 
