@@ -45,10 +45,13 @@ QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("person", re.compile(r"谁|哪位|哪些人|什么人|何人|哪几位|(?:人|侨商|港胞|华人|老师|领导|会长|主任)(?:叫什么|的名字|姓什么)")),
     ("place", re.compile(r"哪里|在哪|何地|什么地方|哪些地方|哪个地方|哪儿|地点|地址|哪个城市|哪个国家|去了哪")),
     ("number", re.compile(r"多少|几[个次家位名所项届批人年万千百件笔场期]?|多大|多高|多长|多重|比例|数量|规模|金额|总额")),
-    ("summary", re.compile(r"方面|做法|举措|措施|成效|成绩|亮点|哪些工作|做了什么|做了哪些|有哪些|干了什么|概况|介绍")),
+    ("summary", re.compile(r"方面|做法|举措|措施|成效|成绩|亮点|哪些工作|做了什么|做了哪些|有哪些|干了什么|概况|介绍|"
+                           r"什么安排|什么部署|什么打算|什么进展|什么成果")),
     ("list", re.compile(r"哪些|什么活动|什么荣誉|哪几")),
 ]
-SUMMARY_WORDS = frozenset(["方面", "做法", "举措", "措施", "成效", "成绩", "亮点", "概况", "介绍", "工作", "情况", "有何", "开展", "发展"])
+SUMMARY_WORDS = frozenset(
+    "方面 做法 举措 措施 成效 成绩 亮点 概况 介绍 工作 情况 有何 开展 发展 安排 部署 打算 规划 重点 任务 进展 成果 收获 效果".split()
+)
 FEATURE_FOR = {"number": "numbers", "date": "dates", "person": "people", "place": "places", "partner": "partners"}
 WHAT_IS_MISSING = {"number": "具体数字", "date": "具体日期", "person": "具体人名", "place": "具体地点",
                    "partner": "具体单位"}
@@ -299,7 +302,8 @@ class Engine:
                 else:
                     parts.append(t[i])
                     i += 1
-            found = any(len(p) > 1 for p in parts)
+            # Only when report words make up most of it: 工作人员 is not 工作 + 员.
+            found = sum(len(p) for p in parts if len(p) > 1) * 3 >= len(t) * 2
             out.extend(p for p in parts if p not in QUESTION_WORDS) if found else out.append(t)
         return list(dict.fromkeys(out))
 
@@ -364,7 +368,8 @@ class Engine:
         return scored
 
     def _score_sections(self, terms: list[str], weights: dict[str, float]) -> list[Scored]:
-        scored = [Scored(self._coverage(terms, weights, s.match_text), section=s)
+        scored = [Scored(self._coverage(terms, weights, s.match_text, self.heading_context.get((s.doc, s.path[:-1]), ""),
+                                        self.doc_match.get(s.doc, "")), section=s)
                   for s in self.sections.values() if s.path != (0,)]
         scored.sort(key=lambda s: (-s.score, len(s.section.path) if s.section else 0))
         return [s for s in scored if s.score > 0]
@@ -405,6 +410,9 @@ class Engine:
         if best_fact >= ANSWER_AT:
             close = [s for s in facts if s.score >= best_fact - 0.08]
             fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms)]
+            if not fitting and qtype in FEATURE_FOR:  # the figure asked for may stand a little lower
+                fitting = [s for s in facts if s.score >= max(ANSWER_AT, best_fact - 0.25)
+                           and s.fact and self._fits(s.fact, qtype, terms)][:1]
             if fitting:
                 return self._fact_answer(question, qtype, fitting, best_fact)
             top = facts[0].fact
