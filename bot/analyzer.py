@@ -59,6 +59,14 @@ class Analyzer:
         """A word of jieba's general dictionary (收到), as opposed to a typo (华桥)."""
         return bool(self.tokenizer.FREQ.get(word))
 
+    def token_spans(self, match_text: str) -> list[tuple[int, int]]:
+        """(start, end) of each jieba token."""
+        return [(a, b) for _w, a, b in self.tokenizer.tokenize(match_text)]
+
+    def word_spans(self, match_text: str) -> list[tuple[int, int]]:
+        """(start, end) of each dictionary word of two or more characters jieba finds in the text."""
+        return [(a, b) for a, b in self.token_spans(match_text) if b - a > 1 and self.is_common_word(match_text[a:b])]
+
     def match_form(self, text: str) -> str:
         """Folded, artifact forms corrected, synonyms folded to their canonical word."""
         return self.phrase_synonyms(self.corrections(fold(text)))

@@ -265,18 +265,22 @@ class Engine:
         if all(covered):
             return match
         pys = [_pinyin(c) if "\u3400" <= c <= "\u9fff" else None for c in chars]
+        words = self.analyzer.word_spans(match)
+        tokens = set(self.analyzer.token_spans(match))
         candidates = []
         for start in range(len(chars)):
-            for n in (2, 3, 4):
+            for n in (2, 3, 4, 5):
                 window = pys[start : start + n]
                 span = match[start : start + n]
                 if (len(window) < n or None in window or all(covered[start : start + n])
-                        or FUNCTION_CHARS.intersection(span) or self.analyzer.is_common_word(span)):
-                    continue  # a real word (收到) or a phrase with 是/的 (月是) is no typo
+                        or FUNCTION_CHARS.intersection(span) or self.analyzer.is_common_word(span)
+                        or any(a < start < b or a < start + n < b for a, b in words)):
+                    continue  # a real word (收到), a phrase with 是/的 (月是), or one cutting a word (放|大侨) is no typo
                 for word in self.by_pinyin.get(" ".join(window), ()):  # type: ignore[arg-type]
                     diff = [k for k in range(n) if word[k] != chars[start + k]]
                     if len(diff) == 1 and not covered[start + diff[0]]:
-                        gain = n - sum(covered[start : start + n])
+                        # Uncovered characters explained, and a bonus when jieba cut the typo out whole (专板).
+                        gain = n - sum(covered[start : start + n]) + ((start, start + n) in tokens)
                         candidates.append((gain, n, start, word))
         taken = [False] * len(chars)
         for _gain, n, start, word in sorted(candidates, reverse=True):
