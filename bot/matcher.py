@@ -21,7 +21,7 @@ from pathlib import Path
 from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
-from . import reply, store
+from . import features, reply, store
 from .analyzer import QUESTION_WORDS, Analyzer
 from .answer import Answer, Reference
 from .curated import KnowledgeError
@@ -55,7 +55,8 @@ SUMMARY_WORDS = frozenset(
 FEATURE_FOR = {"number": "numbers", "date": "dates", "person": "people", "place": "places", "partner": "partners"}
 WHAT_IS_MISSING = {"number": "具体数字", "date": "具体日期", "person": "具体人名", "place": "具体地点",
                    "partner": "具体单位"}
-NUMBER_IN_CLAUSE = re.compile(r"\d|[一二三四五六七八九十]")
+# A figure for 多少: a number with its unit, not an ordinal (第二届 does not say how many took part).
+CARDINAL = re.compile(rf"(?<!第)(?<![\d.]){features.NUMBER.pattern}")
 PLACE_IN_CLAUSE = re.compile(r"[\u4e00-\u9fff](?:省|市|区|县|镇|乡|村|街道|大学|公园|广场|国|州|岛)|[赴到去在往]")
 ORGANISATION = re.compile(r"(?:会|所|局|办|院|中心|协会|广场|公司|集团|大学|学校|基金|政府|部门|报|网|团)")
 
@@ -79,6 +80,7 @@ class FactRow:
     text: str
     match_text: str
     features: dict[str, list[str]]
+    previous: str = ""  # the sentence before, in the same section: 分别给予了报道 reports on what it told
 
 
 @dataclass
@@ -331,14 +333,15 @@ class Engine:
         if not fts:
             return []
         rows = self._db().execute(
-            "select f.rowid, f.doc, f.path, f.text, f.match_text, f.features from facts_fts "
-            "join facts f on f.rowid = facts_fts.rowid where facts_fts match ? order by rank limit ?",
+            "select f.rowid, f.doc, f.path, f.text, f.match_text, f.features, "
+            "(select p.match_text from facts p where p.rowid = f.rowid - 1 and p.doc = f.doc and p.path = f.path) "
+            "from facts_fts join facts f on f.rowid = facts_fts.rowid where facts_fts match ? order by rank limit ?",
             (fts, CANDIDATES),
         ).fetchall()
-        return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5])) for r in rows]
+        return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5]), r[6] or "") for r in rows]
 
     def _coverage(self, terms: list[str], weights: dict[str, float], text: str, context: str = "",
-                  doc_title: str = "") -> float:
+                  background: str = "") -> float:
         """Share of the question's weight found in the text (exact, then near-miss), plus a small
         bonus for neighbouring terms that stand together, so 机制创新 beats 机制…创新."""
         total = sum(weights.values()) or 1.0
@@ -350,7 +353,7 @@ class Engine:
             elif context and t in context:
                 # A year in a heading (2009年工作回顾) scopes everything under it; other words count half.
                 got += weights[t] * (0.9 if t.isdigit() else 0.5)
-            elif doc_title and t in doc_title:
+            elif background and t in background:  # the report's title, the sentence before
                 got += weights[t] * 0.3
             elif len(t) >= 3 and fuzz.partial_ratio(t, text, score_cutoff=80):
                 got += weights[t] * 0.6
@@ -366,8 +369,8 @@ class Engine:
         for f in self._candidates(terms):
             # The headings above a fact and the report's title say what it is about: 机制创新方面… / 2009年…
             context = self.heading_context.get((f.doc, f.path), "")
-            scored.append(Scored(self._coverage(terms, weights, f.match_text, context, self.doc_match.get(f.doc, "")),
-                                 fact=f))
+            background = self.doc_match.get(f.doc, "") + " " + f.previous
+            scored.append(Scored(self._coverage(terms, weights, f.match_text, context, background), fact=f))
         scored.sort(key=lambda s: -s.score)
         return scored
 
@@ -379,7 +382,7 @@ class Engine:
         return [s for s in scored if s.score > 0]
 
     @staticmethod
-    def _fits(fact: FactRow, qtype: str, terms: list[str]) -> bool:
+    def _fits(fact: FactRow, qtype: str, terms: list[str], ordinal: bool = False) -> bool:
         """Does the fact hold what the question type asks for? A figure must stand in a clause
         (or a place) must stand in a clause that names something asked about, so 起征点提高到多少
         is not answered with 设立6项扣除."""
@@ -393,7 +396,7 @@ class Engine:
         if qtype not in ("number", "place"):
             return True
         words = [t for t in terms if len(t) > 1] or terms
-        holds = NUMBER_IN_CLAUSE if qtype == "number" else PLACE_IN_CLAUSE
+        holds = PLACE_IN_CLAUSE if qtype == "place" else features.ORDINAL if ordinal else CARDINAL
         return any(holds.search(c) and any(t in c for t in words) for c in re.split(r"[，,；;。]", fact.match_text))
 
     def _decide(self, question: str, qtype: str, terms: list[str], facts: list[Scored],
@@ -413,10 +416,10 @@ class Engine:
             return answer
         if best_fact >= ANSWER_AT:
             close = [s for s in facts if s.score >= best_fact - 0.08]
-            fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms)]
+            fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms, "第几" in question)]
             if not fitting and qtype in FEATURE_FOR:  # the figure asked for may stand a little lower
                 fitting = [s for s in facts if s.score >= max(ANSWER_AT, best_fact - 0.25)
-                           and s.fact and self._fits(s.fact, qtype, terms)][:1]
+                           and s.fact and self._fits(s.fact, qtype, terms, "第几" in question)][:1]
             if fitting:
                 return self._fact_answer(question, qtype, fitting, best_fact)
             top = facts[0].fact
@@ -430,8 +433,12 @@ class Engine:
         return self._decline(question, "这份报告没有提到这方面的内容。")
 
     def _fact_answer(self, question: str, qtype: str, fitting: list[Scored], score: float) -> Answer:
-        many = qtype in ("list", "person", "summary")
-        chosen = fitting[: 3 if many else 1]
+        if qtype in ("list", "person", "summary"):
+            chosen = fitting[:3]
+        elif qtype == "":  # bare keywords: every statement that matches as well, up to two
+            chosen = [s for s in fitting if s.score >= fitting[0].score - 0.02][:2]
+        else:
+            chosen = fitting[:1]
         facts = [s.fact for s in chosen if s.fact]
         refs = list(dict.fromkeys(self.reference(f.doc, f.path) for f in facts))
         text = reply.fact_text([f.text for f in facts], refs)
