@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .normalize import fold
 
 FAQ_FILE = "faq.csv"
 SYNONYMS_FILE = "synonyms.csv"
@@ -73,21 +76,44 @@ def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, st
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
         raise KnowledgeError(path, "is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in a spreadsheet)", line) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in required if c not in (reader.fieldnames or [])]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise KnowledgeError(path, "looks like a binary file, not CSV; save it as CSV UTF-8", line)
+    reader = csv.DictReader(io.StringIO(text), strict=True)
+    try:
+        fieldnames = reader.fieldnames or []
+    except csv.Error as exc:
+        raise KnowledgeError(path, _csv_problem(exc), 1) from exc
+    missing = [c for c in required if c not in fieldnames]
     if missing:
         raise KnowledgeError(path, f"the header row needs the columns {', '.join(required)}", 1)
     rows = []
-    try:
-        for row in reader:
-            if None in row:
-                raise KnowledgeError(path, "has more cells than the header; put commas inside quotes", reader.line_num)
-            cleaned = {k: (v or "").strip() for k, v in row.items()}
-            if any(cleaned.values()) and not cleaned[required[0]].startswith("#"):
-                rows.append((reader.line_num, cleaned))
-    except csv.Error as exc:
-        raise KnowledgeError(path, f"is not valid CSV ({exc})", reader.line_num) from exc
-    return rows
+    while True:
+        line = reader.line_num + 1  # where the row starts (a quoted cell may span lines)
+        try:
+            row = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as exc:
+            raise KnowledgeError(path, _csv_problem(exc), line) from exc
+        if None in row:
+            raise KnowledgeError(path, "has more cells than the header; put commas inside quotes", line)
+        cleaned = {k: (v or "").strip() for k, v in row.items()}
+        if any(cleaned.values()) and not cleaned[required[0]].startswith("#"):
+            rows.append((line, cleaned))
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    if "unexpected end of data" in str(exc):
+        return 'has a quote (") that is never closed; write a quote inside a cell as ""'
+    if "expected after" in str(exc):
+        return 'has a quote (") inside a quoted cell; write it as ""'
+    return f"is not valid CSV ({exc})"
+
+
+def _question_key(question: str) -> str:
+    """Two FAQ questions are the same if they differ only in width, script, case or end punctuation."""
+    return fold(question).rstrip("?？!！。.~～ ")
 
 
 def read_faq(path: Path) -> list[FaqEntry]:
@@ -95,12 +121,12 @@ def read_faq(path: Path) -> list[FaqEntry]:
     for line, row in _rows(path, ("question", "answer")):
         if not row["question"] or not row["answer"]:
             raise KnowledgeError(path, "an FAQ entry needs both a question and an answer", line)
-        key = row["question"]
+        key = _question_key(row["question"])
         if key in seen:
-            raise KnowledgeError(path, f"the question {key!r} is already on line {seen[key]}", line)
+            raise KnowledgeError(path, f"the question {row['question']!r} is already on line {seen[key]}", line)
         seen[key] = line
         entries.append(
-            FaqEntry(key, split_list(row.get("alternates", "")), row["answer"], row.get("doc", ""),
+            FaqEntry(row["question"], split_list(row.get("alternates", "")), row["answer"], row.get("doc", ""),
                      row.get("section", ""), line)
         )
     return entries
@@ -155,14 +181,23 @@ def append_faq(knowledge_dir: Path, question: str, answer: str, section: str = "
     if not question or not answer:
         raise ValueError("an FAQ entry needs both a question and an answer")
     path = knowledge_dir / FAQ_FILE
-    if path.is_file() and any(e.question == question for e in read_faq(path)):
-        raise ValueError(f"faq.csv already has the question {question!r}")
     new = not path.is_file() or path.stat().st_size == 0
+    header = list(FAQ_COLUMNS)
+    if not new:
+        if any(_question_key(e.question) == _question_key(question) for e in read_faq(path)):
+            raise ValueError(f"faq.csv already has the question {question!r}")
+        header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    row = {"question": question, "answer": answer, "doc": doc, "section": section}
+    lost = [k for k, v in row.items() if v and k not in header]
+    if lost:
+        raise ValueError(f"faq.csv has no {lost[0]!r} column; add it to the header row")
     needs_newline = not new and not path.read_bytes().endswith(b"\n")
     with path.open("a", encoding="utf-8", newline="") as f:
         if needs_newline:
             f.write("\r\n")
-        writer = csv.writer(f)
+        writer = csv.DictWriter(f, header, restval="", extrasaction="ignore")
         if new:
-            writer.writerow(FAQ_COLUMNS)
-        writer.writerow([question, "", answer, doc, section])
+            writer.writeheader()
+        writer.writerow(row)
+        f.flush()
+        os.fsync(f.fileno())  # an addition the admin was told about survives a crash

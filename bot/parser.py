@@ -8,6 +8,7 @@ ints; text before the first heading is (0,).
 
 from __future__ import annotations
 
+import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ _BOUNDARY = re.compile(rf"(?<=[{SENTENCE_END}{CLAUSE_END}：:])[{CLOSERS}]?\s*")
 _FOOTER = r"第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
 _LICENCE_START = re.compile(r"^(本作品(?:是|在|来自)|注：中文维基文库|Public domain$|This work)", re.M)
 _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ．％]")
+# The longest statement in the reports is 360 characters; a longer one (a text without sentence
+# ends) would make one huge fact, a huge answer and a slow, memory-hungry build.
+MAX_FACT_CHARS = 500
 
 
 def cn_to_int(text: str) -> int:
@@ -95,15 +99,25 @@ class ParsedReport:
 
 
 def decode_report(path: Path, data: bytes) -> str:
-    """UTF-8 text of a report, or a KnowledgeError that names the file and line."""
-    if b"\x00" in data[:8192]:
+    """UTF-8 (or, with its byte-order mark, UTF-16) text of a report, or a KnowledgeError that
+    names the file and line."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise KnowledgeError(path, "is damaged UTF-16 text; re-save it as UTF-8") from exc
+    elif b"\x00" in data[:8192]:
         raise KnowledgeError(path, "looks like a binary file, not a text report; remove it or save it as UTF-8 text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        hint = " (it looks like GBK; re-save it as UTF-8)" if _looks_gbk(data) else ""
-        raise KnowledgeError(path, f"is not UTF-8 text{hint}", line) from exc
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            hint = " (it looks like GBK; re-save it as UTF-8)" if _looks_gbk(data) else ""
+            raise KnowledgeError(path, f"is not UTF-8 text{hint}", line) from exc
+    if not text.strip():
+        raise KnowledgeError(path, "is empty; put the report's text in it or remove it")
+    return text
 
 
 def _looks_gbk(data: bytes) -> bool:
@@ -216,9 +230,23 @@ class _Tree:
     def add_sentence(self, original: str, corrected: str) -> None:
         if not re.search(r"[\w\u3400-\u9fff]", corrected):
             return
+        if len(corrected) > MAX_FACT_CHARS:  # a text without sentence ends: answer in pieces
+            for piece in _pieces(corrected):
+                self.add_sentence(piece, piece)
+            return
         text = _display(corrected)
         self.current.body.append(text)
         self.facts.append(Fact(self.doc, self.current.path, len(self.facts), text, original.strip()))
+
+
+def _pieces(text: str) -> list[str]:
+    """An overlong statement cut after the last comma or space before MAX_FACT_CHARS, else hard."""
+    pieces = []
+    while len(text) > MAX_FACT_CHARS:
+        cut = max(text.rfind(c, MAX_FACT_CHARS // 2, MAX_FACT_CHARS) for c in "，,、； ") + 1 or MAX_FACT_CHARS
+        pieces.append(text[:cut])
+        text = text[cut:]
+    return [*pieces, text]
 
 
 def _split_units(paragraph: str) -> list[str]:

@@ -3,6 +3,10 @@
 The file is named by the content hash of the knowledge, so a store is built once per content and
 never on a start that finds it already built. A build writes a temporary file and renames it into
 place: a crash leaves the old store or the new one, never half of each.
+
+Locks (flock) say who uses a file: a build holds its temporary file, so one nobody holds was left
+by a build that died and is removed; a serving engine may hold its store (see `hold`), so pruning
+passes it by.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import sqlite_utils
 from pypinyin import lazy_pinyin
@@ -25,18 +31,25 @@ from pypinyin import lazy_pinyin
 from . import features
 from .analyzer import Analyzer, index_terms
 from .curated import CURATED_FILES, Curated, KnowledgeError, read_curated
-from .parser import ParsedReport, parse_file
+from .parser import ParsedReport, decode_report, parse_file
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "4"  # bump when the store layout or the analysis changes
+try:
+    import fcntl
+except ImportError:  # Windows: no locks; stale temporary files stay and pruning trusts the count
+    fcntl = None  # type: ignore[assignment]
+
+SCHEMA_VERSION = "5"  # bump when the store layout or the analysis changes
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
 KEEP_STORES = 2
+STALE_TMP_SECONDS = 60  # an unlocked temporary file younger than this may be a build just starting
 
 
 @dataclass(frozen=True)
 class KnowledgeFiles:
+    root: Path
     reports: list[Path]
     curated: list[Path]
     digest: str
@@ -52,19 +65,25 @@ def scan(knowledge_dir: Path) -> KnowledgeFiles:
         reports += [Path(root) / f for f in sorted(files) if f.endswith(".txt") and not f.startswith(".")]
     curated = [knowledge_dir / n for n in CURATED_FILES if (knowledge_dir / n).is_file()]
     digest = hashlib.sha256(SCHEMA_VERSION.encode())
+    is_report = set(reports)
     for path in reports + curated:
-        if path.is_file() and path.stat().st_size > MAX_REPORT_BYTES:
+        if not path.is_file():
+            raise KnowledgeError(path, "is not a regular file (a broken or looping link, a pipe, a device); remove it")
+        if path.stat().st_size > MAX_REPORT_BYTES:
             raise KnowledgeError(path, f"is larger than {MAX_REPORT_BYTES // 2**20} MB; split it into several reports")
         digest.update(str(path.relative_to(knowledge_dir)).encode() + b"\0")
         try:
-            digest.update(path.read_bytes() + b"\0")
+            data = path.read_bytes()
         except OSError as exc:
             raise KnowledgeError(path, f"cannot be read ({exc.strerror})") from exc
+        if path in is_report:
+            decode_report(path, data)  # refuse a binary, empty or GBK report before building anything
+        digest.update(data + b"\0")
     stems = Counter(p.stem for p in reports)
     dupes = [s for s, n in stems.items() if n > 1]
     if dupes:
         raise KnowledgeError(knowledge_dir, f"two reports share the name {dupes[0]!r}; report names must be unique")
-    return KnowledgeFiles(reports, curated, digest.hexdigest())
+    return KnowledgeFiles(knowledge_dir, reports, curated, digest.hexdigest())
 
 
 def store_path(data_dir: Path, digest: str) -> Path:
@@ -82,9 +101,18 @@ def analyzer_for(curated: Curated) -> Analyzer:
 _worker: tuple[Curated, Analyzer] | None = None
 
 
-def _init_worker(curated: Curated) -> None:
+def _init_worker(curated: Curated, parent: int) -> None:
     global _worker
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     _worker = (curated, analyzer_for(curated))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A build killed with -9 cannot stop its workers, which would wait for work for ever (holding
+    its temporary file): they stop themselves once it is gone."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _analyse(path: Path) -> tuple[ParsedReport, list[dict], list[dict]]:
@@ -122,7 +150,7 @@ def _analysed(files: KnowledgeFiles, curated: Curated,
               progress: Callable[[str], None]) -> Iterator[tuple[ParsedReport, list[dict], list[dict]]]:
     total = len(files.reports)
     if total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        with ProcessPoolExecutor(os.cpu_count(), initializer=_init_worker, initargs=(curated,)) as pool:
+        with ProcessPoolExecutor(os.cpu_count(), initializer=_init_worker, initargs=(curated, os.getpid())) as pool:
             for i, result in enumerate(pool.map(_analyse, files.reports, chunksize=8), 1):
                 if i % 100 == 0 or i == total:
                     progress(f"analysed {i}/{total} reports")
@@ -142,11 +170,14 @@ def build(knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] =
     started = time.monotonic()
     curated = read_curated(knowledge_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    _remove_stale_tmp(data_dir)
+    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_native_id()}")
     tmp.unlink(missing_ok=True)
     try:
-        _write(tmp, files, curated, progress)
-        os.replace(tmp, target)
+        with tmp.open("wb") as held:
+            _lock(held, shared=False)  # released when this process ends, however it ends
+            _write(tmp, files, curated, progress)
+        os.replace(tmp, target)  # just written: too fresh for another build to think it stale
     finally:
         tmp.unlink(missing_ok=True)
     log.info("built %s in %.1fs", target.name, time.monotonic() - started)
@@ -178,6 +209,8 @@ def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callab
         db["facts"].insert_all(facts, batch_size=2000)
         for f in facts:
             df.update(set(f["index_terms"].split()))
+    if not db["facts"].exists():
+        raise KnowledgeError(files.root, "has no report with any text; add a UTF-8 .txt report")
     db["documents"].insert_all(docs, pk="doc")
     db["vocab"].insert_all(
         ({"term": t, "df": n, "pinyin": " ".join(lazy_pinyin(t))} for t, n in df.items()), pk="term", batch_size=5000
@@ -203,20 +236,59 @@ def _faq_row(e) -> dict:
 
 
 def _index(db: sqlite_utils.Database) -> None:
-    if not db["facts"].exists():
-        raise KnowledgeError(Path(db.conn.execute("pragma database_list").fetchone()[2]).parent,
-                             "has no report with any text; add a UTF-8 .txt report")
     db.execute("create virtual table facts_fts using fts5(index_terms, content='facts', content_rowid='rowid')")
     db.execute("insert into facts_fts(rowid, index_terms) select rowid, index_terms from facts")
     db["facts"].create_index(["doc", "seq"], if_not_exists=True)
     db.conn.commit()
 
 
+def hold(path: Path) -> IO[bytes]:
+    """Mark a store as serving for as long as the returned file stays open: pruning passes it by."""
+    held = path.open("rb")
+    _lock(held, shared=True)
+    return held
+
+
+def _lock(file: IO[bytes], shared: bool, wait: bool = True) -> bool:
+    """flock the file; False if `wait` is off and someone else holds it."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(file, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
+        return True
+    except BlockingIOError:
+        return False
+
+
+def _remove_if_unused(path: Path, min_age: float = 0.0) -> None:
+    """Delete the file unless someone holds it (or it is younger than min_age seconds)."""
+    try:
+        if time.time() - path.stat().st_mtime < min_age:
+            return
+        with path.open("rb") as f:
+            if _lock(f, shared=False, wait=False):
+                path.unlink()
+    except OSError:
+        pass  # gone already, or not ours to delete
+
+
+def _remove_stale_tmp(data_dir: Path) -> None:
+    """Temporary files of builds that died (kill -9, power cut) are never finished: remove them."""
+    if fcntl is not None:
+        for tmp in data_dir.glob("store-*.db.tmp-*"):
+            _remove_if_unused(tmp, min_age=STALE_TMP_SECONDS)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0  # removed meanwhile by another build's pruning
+
+
 def _prune(data_dir: Path, keep: Path) -> None:
-    """Keep the newest stores (the one serving and the one before it); drop older ones."""
-    stores = sorted(data_dir.glob("store-*.db"), key=lambda p: p.stat().st_mtime, reverse=True)
+    """Keep the newest stores (the one serving and the one before it); drop older ones that no
+    engine holds."""
+    stores = sorted(data_dir.glob("store-*.db"), key=_mtime, reverse=True)
     for old in [s for s in stores if s != keep][KEEP_STORES - 1:]:
-        try:
-            old.unlink()
-        except OSError:
-            pass  # another process may still hold it open; it goes next time
+        _remove_if_unused(old)
