@@ -90,6 +90,7 @@ class FaqRow:
     doc: str
     path: tuple[int, ...]
     phrasings: list[str] = field(default_factory=list)
+    line: int = 0
 
 
 @dataclass
@@ -112,6 +113,7 @@ class Engine:
 
     def __init__(self, store_file: Path):
         self.store_file = store_file
+        self._hold = store.hold(store_file)  # pruning after a later reload must not delete what serves
         self._local = threading.local()
         db = self._db()
         self.analyzer = Analyzer(
@@ -165,11 +167,11 @@ class Engine:
             return []
         only_doc = next(iter(self.documents)) if len(self.documents) == 1 else ""
         rows = []
-        for q, alternates, answer, doc, section in db.execute(
-            "select question, alternates, answer, doc, section from faq"
+        for q, alternates, answer, doc, section, line in db.execute(
+            "select question, alternates, answer, doc, section, line from faq"
         ):
             phrasings = [self.analyzer.match_form(p) for p in [q, *json.loads(alternates)]]
-            rows.append(FaqRow(q, answer, doc or only_doc, parse_section_ref(section), phrasings))
+            rows.append(FaqRow(q, answer, doc or only_doc, parse_section_ref(section), phrasings, line))
         return rows
 
     def validate(self, knowledge_dir: Path) -> None:
@@ -177,15 +179,16 @@ class Engine:
         if self.n_facts == 0:
             raise KnowledgeError(knowledge_dir, "has no report with any text to answer from")
         for f in self.faq:
+            faq_file = knowledge_dir / "faq.csv"
             if f.doc and f.doc not in self.documents:
-                raise KnowledgeError(knowledge_dir / "faq.csv", f"names the report {f.doc!r}, which is not there")
+                raise KnowledgeError(faq_file, f"names the report {f.doc!r}, which is not there", f.line)
             if f.path and (f.doc, f.path) not in self.sections:
-                raise KnowledgeError(knowledge_dir / "faq.csv", f"the section {'.'.join(map(str, f.path))} of "
-                                     f"{f.doc} does not exist (question {f.question!r})")
+                raise KnowledgeError(faq_file, f"the section {'.'.join(map(str, f.path))} of {f.doc} does not "
+                                     f"exist (question {f.question!r})", f.line)
             got = self.ask(f.question)
             if not got.answered or got.text.find(f.answer[:20]) < 0:
-                raise KnowledgeError(knowledge_dir / "faq.csv", f"the entry {f.question!r} does not answer its own "
-                                     "question; make it more specific")
+                raise KnowledgeError(faq_file, f"the entry {f.question!r} does not answer its own question; "
+                                     "make it more specific", f.line)
 
     def counts(self) -> dict[str, int]:
         return {"documents": len(self.documents), "sections": len(self.sections), "facts": self.n_facts,
@@ -218,6 +221,8 @@ class Engine:
 
     def ask(self, question: str) -> Answer:
         question = question if isinstance(question, str) else ""
+        if len(question) > MAX_QUESTION_CHARS * 4:  # before any work on it: 100 KB costs nothing
+            return self._decline(question, f"问题太长了（{len(question)}字）。请用一句话提问，例如：困难归侨补助发了多少？")
         q = fold(question)
         if not q:
             return self._decline(question, "请输入一个问题，例如：合同外资引进了多少？")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from .answer import Answer, Reference
 
@@ -62,6 +63,26 @@ def to_html(answer: Answer) -> str:
     return "\n".join(out)
 
 
+_WRAPPED = re.compile(r"<(i|b)>(.*)</\1>", re.S)
+
+
+def _cut_line(line: str, limit: int) -> list[str]:
+    """Cut one over-long line into pieces within the limit, never inside an HTML entity, and
+    with a line-wide <i>/<b> closed and reopened on each piece."""
+    m = _WRAPPED.fullmatch(line)
+    open_tag, close_tag, inner = (f"<{m.group(1)}>", f"</{m.group(1)}>", m.group(2)) if m else ("", "", line)
+    room = limit - len(open_tag) - len(close_tag)
+    pieces = []
+    while inner:
+        cut = min(room, len(inner))
+        amp = inner.rfind("&", max(0, cut - 10), cut)
+        if cut < len(inner) and amp != -1 and ";" not in inner[amp:cut]:
+            cut = amp  # an entity such as &amp; would straddle the cut
+        pieces.append(f"{open_tag}{inner[:cut]}{close_tag}")
+        inner = inner[cut:]
+    return pieces
+
+
 def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     """Split at line breaks so each part fits Telegram's limit; a single long line is cut hard.
 
@@ -70,12 +91,13 @@ def split_message(text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:
+        if len(line) > limit:
             if current:
                 parts.append(current)
                 current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
+            pieces = _cut_line(line, limit)
+            parts.extend(pieces[:-1])
+            line = pieces[-1]
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             parts.append(current)

@@ -83,7 +83,7 @@ BAD = [
                                     "x,,y,,\n"), "faq.csv, line 3", "line 2"),
     ("faq-duplicate-traditional", write("faq.csv", FAQ_HEADER + "华侨有多少,,五千,,\n\"多行\n问题\",,答,,\n"
                                         "華僑有多少,,六千,,\n"), "faq.csv, line 5", "line 2"),
-    ("faq-unknown-section", write("faq.csv", FAQ_HEADER + "侨办总结分几部分,,五个部分,,9.9\n"), "faq.csv:", "9.9"),
+    ("faq-unknown-section", write("faq.csv", FAQ_HEADER + "侨办总结分几部分,,五个部分,,9.9\n"), "faq.csv, line 2", "9.9"),
     ("synonyms-row-without-variants", write("synonyms.csv", "canonical,variants\n华侨,\n"), "synonyms.csv, line 2", "variant"),
     ("words-bad-freq", write("words.csv", "word,freq,tag\n侨务,很多,n\n"), "words.csv, line 2", "whole number"),
 ]
@@ -167,10 +167,6 @@ def _ask_from_new_thread(engine: Engine, question: str) -> object:
     return out[0]
 
 
-@pytest.mark.xfail(strict=True, reason="store._prune deletes the serving store after two reloads whose store was "
-                   "built but failed Engine.validate; the engine then fails in any thread that has not opened it "
-                   "yet (sqlite3.OperationalError: unable to open database file). Fix: Engine.__init__ keeps "
-                   "store.hold(store_file) open, and pruning passes held stores by.")
 def test_serving_store_survives_repeated_failed_reloads(tmp_path):
     knowledge, data = tmp_path / "knowledge", tmp_path / "data"
     shutil.copytree(REPO / "knowledge", knowledge)
@@ -183,8 +179,6 @@ def test_serving_store_survives_repeated_failed_reloads(tmp_path):
     assert _ask_from_new_thread(engine, QUESTION) is True
 
 
-@pytest.mark.xfail(strict=True, reason="Engine.validate names faq.csv but not the line of the entry it refuses: "
-                   "matcher.FaqRow does not load the line the store keeps for each FAQ entry")
 def test_faq_refused_by_the_answer_check_names_its_line(tmp_path):
     knowledge = tmp_path / "knowledge"
     shutil.copytree(REPO / "knowledge", knowledge)
@@ -251,8 +245,6 @@ def test_text_without_sentence_ends_becomes_facts_of_bounded_length():
     assert "".join(f.text for f in report.facts) == text
 
 
-@pytest.mark.xfail(strict=True, reason="reply.split_message cuts a line longer than 4096 characters hard, "
-                   "splitting an entity (&amp;) or a <i>…</i> pair: Telegram refuses the part")
 def test_a_long_faq_answer_reaches_telegram_as_valid_html(tmp_path):
     from tests.test_bad_questions import telegram_html_problems
 
