@@ -135,9 +135,6 @@ class Engine:
             for doc, path in self.sections
         }
         self.df = dict(db.execute("select term, df from vocab"))
-        for (tokens,) in db.execute("select tokens from sections"):
-            for tok in tokens.split():  # words only headings use (2010 in 二、2010年主要任务) are report words too
-                self.df.setdefault(tok, 1)
         self.by_pinyin: dict[str, list[str]] = {}
         for term, py in db.execute("select term, pinyin from vocab where length(term) between 2 and 5"):
             self.by_pinyin.setdefault(py, []).append(term)
@@ -243,8 +240,9 @@ class Engine:
         for t in terms:  # a place the reports never name (无锡市): the question is about elsewhere
             if t not in self.df and len(t) >= 2 and re.search(re.escape(t) + "[省市县州]", match):
                 weights[t] = self.max_idf * 2
-        facts = self._score_facts(terms, weights)
-        sections = self._score_sections(terms, weights)
+        fts = self._fts_query(terms)
+        facts = self._score_facts(terms, weights, fts)
+        sections = self._score_sections(terms, weights, fts)
         return self._decide(question, qtype, terms, facts, sections)
 
     def _weight(self, term: str) -> float:
@@ -329,12 +327,15 @@ class Engine:
         text = reply.fact_text([faq.answer], [ref] if ref else [])
         return Answer(question, True, text, [ref] if ref else [], 1.0, [], [faq.answer])
 
-    def _candidates(self, terms: list[str]) -> list[FactRow]:
+    def _fts_query(self, terms: list[str]) -> str:
+        """The full-text query for candidates: any of the terms, or of the bigrams of unknown ones."""
         query_terms = set(terms)
         for t in terms:
             if t not in self.df and len(t) >= 2:
                 query_terms.update(t[i : i + 2] for i in range(len(t) - 1))
-        fts = " OR ".join('"' + t.replace('"', "") + '"' for t in query_terms if t.strip('"'))
+        return " OR ".join('"' + t.replace('"', "") + '"' for t in sorted(query_terms) if t.strip('"'))
+
+    def _candidates(self, fts: str) -> list[FactRow]:
         if not fts:
             return []
         rows = self._db().execute(
@@ -369,9 +370,9 @@ class Engine:
         together = sum(1 for p in pairs if p in text) / len(pairs) if pairs else 0.0
         return got / total + 0.05 * together - MISS_PENALTY * worst_miss
 
-    def _score_facts(self, terms: list[str], weights: dict[str, float]) -> list[Scored]:
+    def _score_facts(self, terms: list[str], weights: dict[str, float], fts: str) -> list[Scored]:
         scored = []
-        for f in self._candidates(terms):
+        for f in self._candidates(fts):
             # The headings above a fact and the report's title say what it is about: 机制创新方面… / 2009年…
             context = self.heading_context.get((f.doc, f.path), "")
             background = self.doc_match.get(f.doc, "") + " " + f.previous
@@ -379,10 +380,15 @@ class Engine:
         scored.sort(key=lambda s: -s.score)
         return scored
 
-    def _score_sections(self, terms: list[str], weights: dict[str, float]) -> list[Scored]:
+    def _score_sections(self, terms: list[str], weights: dict[str, float], fts: str) -> list[Scored]:
+        rows = self._db().execute(
+            "select s.doc, s.path from sections_fts join sections s on s.rowid = sections_fts.rowid "
+            "where sections_fts match ? order by rank limit ?", (fts, CANDIDATES),
+        ).fetchall() if fts else []
+        candidates = [self.sections[(doc, tuple(json.loads(path)))] for doc, path in rows]
         scored = [Scored(self._coverage(terms, weights, s.match_text, self.heading_context.get((s.doc, s.path[:-1]), ""),
                                         self.doc_match.get(s.doc, "")), section=s)
-                  for s in self.sections.values() if s.path != (0,)]
+                  for s in candidates if s.path != (0,)]
         scored.sort(key=lambda s: (-s.score, len(s.section.path) if s.section else 0))
         return [s for s in scored if s.score > 0]
 

@@ -40,7 +40,7 @@ try:
 except ImportError:  # Windows: no locks; stale temporary files stay and pruning trusts the count
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = "5"  # bump when the store layout or the analysis changes
+SCHEMA_VERSION = "6"  # bump when the store layout or the analysis changes
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
 KEEP_STORES = 2
@@ -129,10 +129,11 @@ def analyse_report(path: Path, curated: Curated, analyzer: Analyzer) -> tuple[Pa
     sections = []
     for s in report.sections:
         match = analyzer.match_form(s.title)
+        tokens = analyzer.tokens(match)
         sections.append({
             "doc": s.doc, "path": json.dumps(list(s.path)), "depth": len(s.path), "marker": s.marker,
             "title": s.title, "heading": s.heading, "label": s.label, "match_text": match,
-            "tokens": " ".join(analyzer.tokens(match)), "body": "\n".join(s.body),
+            "tokens": " ".join(tokens), "index_terms": " ".join(index_terms(tokens)), "body": "\n".join(s.body),
         })
     facts = []
     for f in report.facts:
@@ -199,6 +200,7 @@ def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callab
     db.conn.execute("pragma journal_mode = off")  # a temp file: the rename is the commit
     db.conn.execute("pragma synchronous = off")
     df: Counter[str] = Counter()
+    heading_words: set[str] = set()
     docs = []
     for report, sections, facts in _analysed(files, curated, progress):
         if not facts and not report.chars:
@@ -209,8 +211,11 @@ def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callab
         db["facts"].insert_all(facts, batch_size=2000)
         for f in facts:
             df.update(set(f["index_terms"].split()))
+        heading_words.update(t for sec in sections for t in sec["index_terms"].split())
     if not db["facts"].exists():
         raise KnowledgeError(files.root, "has no report with any text; add a UTF-8 .txt report")
+    for word in heading_words - df.keys():  # words only headings use (2010 in 二、2010年主要任务) are report words
+        df[word] = 1
     db["documents"].insert_all(docs, pk="doc")
     db["vocab"].insert_all(
         ({"term": t, "df": n, "pinyin": " ".join(lazy_pinyin(t))} for t, n in df.items()), pk="term", batch_size=5000
@@ -238,6 +243,8 @@ def _faq_row(e) -> dict:
 def _index(db: sqlite_utils.Database) -> None:
     db.execute("create virtual table facts_fts using fts5(index_terms, content='facts', content_rowid='rowid')")
     db.execute("insert into facts_fts(rowid, index_terms) select rowid, index_terms from facts")
+    db.execute("create virtual table sections_fts using fts5(index_terms, content='sections', content_rowid='rowid')")
+    db.execute("insert into sections_fts(rowid, index_terms) select rowid, index_terms from sections")
     db["facts"].create_index(["doc", "seq"], if_not_exists=True)
     db.conn.commit()
 
