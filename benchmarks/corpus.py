@@ -509,9 +509,7 @@ def gov_report(i: int, rng: random.Random, sources: list[Source], target: int) -
     month, day, term, session = rng.randint(1, 3), rng.randint(1, 28), rng.randint(10, 18), rng.randint(1, 5)
     head = [
         t(f"{place}{level}{year}年政府工作报告"),
-        t(
-            f"——{year}年{month}月{day}日在{place}{level}第{int_to_cn(term)}届人民代表大会第{int_to_cn(session)}次会议上"
-        ),
+        t(f"——{year}年{month}月{day}日在{place}{level}第{int_to_cn(term)}届人民代表大会第{int_to_cn(session)}次会议上"),
         t(f"{place}{level}人民政府{level}长　") + loc.mayor,
         t("各位代表："),
     ]
@@ -678,9 +676,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.reports < 1:
         parser.error("--reports must be at least 1")
     try:
-        stats = generate(
-            args.out, args.reports, args.seed, args.gov, args.base, args.seed_variants, force=args.force
-        )
+        stats = generate(args.out, args.reports, args.seed, args.gov, args.base, args.seed_variants, force=args.force)
     except (FileExistsError, FileNotFoundError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,13 +1,13 @@
-"""The benchmark's corpus generator, at a tiny scale, so it cannot rot. Structure only, never timing."""
+"""The benchmark's corpus generator and harness at a tiny scale, so they cannot rot. Structure only, never timing."""
 
 from __future__ import annotations
 
+import json
 import re
-from pathlib import Path
 
 import pytest
 
-from benchmarks import corpus
+from benchmarks import corpus, run
 
 GOV_DIR = next((d for d in corpus.GOV_DIR_CANDIDATES if d.is_dir()), None)
 needs_gov = pytest.mark.skipif(GOV_DIR is None, reason="../shared/reports/gov is not here")
@@ -103,3 +103,66 @@ def test_cli(tmp_path, capsys):
     assert corpus.main(["--reports", "3", "--out", str(tmp_path / "k"), "--gov", str(GOV_DIR)]) == 0
     assert "3 reports (2 generated)" in capsys.readouterr().out
     assert corpus.main(["--reports", "3", "--out", str(tmp_path / "k")]) == 1
+
+
+# ---- the harness ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("values", "p", "expected"),
+    [([3.0], 99, 3.0), ([1.0, 2.0, 3.0, 4.0], 50, 2.0), (list(map(float, range(1, 101))), 99, 99.0)],
+)
+def test_percentile(values, p, expected):
+    assert run.percentile(values, p) == expected
+
+
+def test_question_set_is_fixed_and_mixed():
+    full, quick = run.question_set(), run.question_set(quick=True)
+    assert full == run.question_set() and quick == full[::4]
+    assert run.question_set(limit=5) == full[:5]
+    assert any("歸" in q for q in full)  # Traditional
+    assert any(q.isascii() for q in full)  # English / nonsense, to be declined
+
+
+@needs_gov
+def test_tiny_benchmark_run(tmp_path):
+    """Three reports, a handful of questions, through the real harness: one subprocess per scale."""
+    out, raw = tmp_path / "benchmarks.md", tmp_path / "results.json"
+    args = ["--scales", "1,3", "--quick", "--questions", "6", "--bm25-questions", "3"]
+    assert run.main([*args, "--output", str(out), "--json", str(raw), "--workdir", str(tmp_path / "w")]) == 0
+
+    text = out.read_text(encoding="utf-8")
+    assert "Machine:" in text and "cores" in text and "Python" in text
+    tables = [b for b in text.split("\n\n") if b.startswith("| ")]
+    assert len(tables) == 2
+    speed, quality = ([line.split("|")[1:-1] for line in t.splitlines()] for t in tables)
+    header = [c.strip() for c in speed[0]]
+    assert header == [name for name, _ in run.SPEED_COLUMNS]
+    assert [row[0].strip() for row in speed[2:]] == ["1", "3"]
+    assert all(len(row) == len(header) for row in speed)
+    assert [c.strip() for c in quality[0][:5]] == ["Reports", "Questions", "Correct", "Wrong", "Declined"]
+    assert [row[0].strip() for row in quality[2:]] == ["1", "3"]
+
+    results = json.loads(raw.read_text(encoding="utf-8"))
+    assert [r["reports"] for r in results] == [1, 3]
+    for r in results:
+        for key in (
+            "chars",
+            "facts",
+            "build_s",
+            "store_mb",
+            "cold_start_s",
+            "rss_mb",
+            "p50_ms",
+            "p99_ms",
+            "bm25_p50_ms",
+            "ratio",
+            "reload_s",
+            "quality_n",
+        ):
+            assert r[key] > 0, key
+        assert r["p99_ms"] >= r["p50_ms"]
+        assert r["questions"] == 6 and r["bm25_questions"] == 3
+        assert abs(r["correct"] + r["wrong"] + r["declined"] - 1) < 1e-9
+    assert results[1]["chars"] > results[0]["chars"] and results[1]["facts"] > results[0]["facts"]
+    assert not (tmp_path / "w" / "knowledge-3").exists()  # each scale's files are freed after it
