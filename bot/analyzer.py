@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 import jieba
+from pypinyin import lazy_pinyin
 
 from .normalize import Replacer, fold, synonym_map
 
@@ -98,3 +100,14 @@ def index_terms(tokens: Iterable[str]) -> list[str]:
         if len(tok) >= 3 and tok.isalpha():
             out.extend(tok[i : i + 2] for i in range(len(tok) - 1))
     return out
+
+
+@lru_cache(maxsize=65536)
+def char_pinyin(ch: str) -> str:
+    """Toneless pinyin of one character (its most common reading)."""
+    return lazy_pinyin(ch)[0]
+
+
+def pinyin_key(word: str) -> str:
+    """Character-by-character pinyin, the same for report words and for a question's spans."""
+    return " ".join(char_pinyin(c) for c in word)

@@ -15,14 +15,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
-from pypinyin import lazy_pinyin
 from rapidfuzz import fuzz, process
 
 from . import features, reply, store
-from .analyzer import QUESTION_WORDS, Analyzer
+from .analyzer import QUESTION_WORDS, Analyzer, char_pinyin
 from .answer import Answer, Reference
 from .curated import KnowledgeError
 from .normalize import cjk_count, fold
@@ -36,6 +34,7 @@ OOV_WEIGHT = 0.6  # of the largest IDF: a word the reports never use
 TITLE_WORDS = frozenset("会长 主任 主席 部长 市长 组长 司长 局长 书记 理事长 秘书长 校长 院长 董事长".split())
 FUNCTION_CHARS = frozenset("是的了在有和与及也都就还又被把对为给吗呢吧啊呀么")
 CANDIDATES = 80
+COMMON_SHARE, COMMON_MIN = 0.005, 200  # a term in more facts than this does not pick candidates
 
 QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("howto", re.compile(r"(?:怎么|怎样|如何|咋)(?:申请|办理|认定|报名|参加|加入|申报|领取|联系|办|去|找)|流程|手续|"
@@ -136,7 +135,7 @@ class Engine:
         }
         self.df = dict(db.execute("select term, df from vocab"))
         self.by_pinyin: dict[str, list[str]] = {}
-        for term, py in db.execute("select term, pinyin from vocab where length(term) between 2 and 5"):
+        for term, py in db.execute("select term, pinyin from vocab where pinyin is not null"):
             self.by_pinyin.setdefault(py, []).append(term)
         self.faq = self._load_faq(db)
         self._faq_strings = [p for f in self.faq for p in f.phrasings]
@@ -269,7 +268,7 @@ class Engine:
                     covered[i : i + n] = [True] * n
         if all(covered):
             return match
-        pys = [_pinyin(c) if "\u3400" <= c <= "\u9fff" else None for c in chars]
+        pys = [char_pinyin(c) if "\u3400" <= c <= "\u9fff" else None for c in chars]
         words = self.analyzer.word_spans(match)
         tokens = set(self.analyzer.token_spans(match))
         candidates = []
@@ -333,7 +332,12 @@ class Engine:
         for t in terms:
             if t not in self.df and len(t) >= 2:
                 query_terms.update(t[i : i + 2] for i in range(len(t) - 1))
-        return " OR ".join('"' + t.replace('"', "") + '"' for t in sorted(query_terms) if t.strip('"'))
+        # Rare terms find the candidates; a common one (华侨, 发展) would make the index rank a
+        # large part of the archive for every question. The scorer still weighs every term.
+        by_rarity = sorted((self.df.get(t, 0), t) for t in query_terms if t.strip('"') and self.df.get(t))
+        common_from = max(self.n_facts * COMMON_SHARE, COMMON_MIN)
+        chosen = [t for df, t in by_rarity if df <= common_from] or [t for _, t in by_rarity[:3]]
+        return " OR ".join('"' + t.replace('"', "") + '"' for t in chosen)
 
     def _candidates(self, fts: str) -> list[FactRow]:
         if not fts:
@@ -475,11 +479,6 @@ class Engine:
 def _only_deputy(term: str, text: str) -> bool:
     """会长 asked, only 副会长 written: the report names the deputy, not the one asked about."""
     return term[0] != "副" and term in TITLE_WORDS and text.count(term) == text.count("副" + term)
-
-
-@lru_cache(maxsize=65536)
-def _pinyin(ch: str) -> str:
-    return lazy_pinyin(ch)[0]
 
 
 def question_type(match: str) -> str:

@@ -26,11 +26,10 @@ from pathlib import Path
 from typing import IO
 
 import sqlite_utils
-from pypinyin import lazy_pinyin
 
 from . import features
-from .analyzer import Analyzer, index_terms
-from .curated import CURATED_FILES, Curated, KnowledgeError, read_curated
+from .analyzer import Analyzer, index_terms, pinyin_key
+from .curated import CURATED_FILES, FAQ_FILE, Curated, KnowledgeError, read_curated
 from .parser import ParsedReport, decode_report, parse_file
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,7 @@ try:
 except ImportError:  # Windows: no locks; stale temporary files stay and pruning trusts the count
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = "6"  # bump when the store layout or the analysis changes
+SCHEMA_VERSION = "7"  # bump when the store layout or the analysis changes
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
 KEEP_STORES = 2
@@ -52,7 +51,9 @@ class KnowledgeFiles:
     root: Path
     reports: list[Path]
     curated: list[Path]
-    digest: str
+    digest: str  # of everything: names the store
+    analysis: str  # of what changes how reports are analysed (not the FAQ): says which rows can be reused
+    hashes: dict[Path, str]  # of each report's bytes
 
 
 def scan(knowledge_dir: Path) -> KnowledgeFiles:
@@ -65,6 +66,8 @@ def scan(knowledge_dir: Path) -> KnowledgeFiles:
         reports += [Path(root) / f for f in sorted(files) if f.endswith(".txt") and not f.startswith(".")]
     curated = [knowledge_dir / n for n in CURATED_FILES if (knowledge_dir / n).is_file()]
     digest = hashlib.sha256(SCHEMA_VERSION.encode())
+    analysis = hashlib.sha256(SCHEMA_VERSION.encode())
+    hashes: dict[Path, str] = {}
     is_report = set(reports)
     for path in reports + curated:
         if not path.is_file():
@@ -78,12 +81,15 @@ def scan(knowledge_dir: Path) -> KnowledgeFiles:
             raise KnowledgeError(path, f"cannot be read ({exc.strerror})") from exc
         if path in is_report:
             decode_report(path, data)  # refuse a binary, empty or GBK report before building anything
+            hashes[path] = hashlib.sha256(data).hexdigest()
+        elif path.name != FAQ_FILE:
+            analysis.update(path.name.encode() + b"\0" + data + b"\0")
         digest.update(data + b"\0")
     stems = Counter(p.stem for p in reports)
     dupes = [s for s, n in stems.items() if n > 1]
     if dupes:
         raise KnowledgeError(knowledge_dir, f"two reports share the name {dupes[0]!r}; report names must be unique")
-    return KnowledgeFiles(knowledge_dir, reports, curated, digest.hexdigest())
+    return KnowledgeFiles(knowledge_dir, reports, curated, digest.hexdigest(), analysis.hexdigest(), hashes)
 
 
 def store_path(data_dir: Path, digest: str) -> Path:
@@ -147,18 +153,18 @@ def analyse_report(path: Path, curated: Curated, analyzer: Analyzer) -> tuple[Pa
     return report, sections, facts
 
 
-def _analysed(files: KnowledgeFiles, curated: Curated,
+def _analysed(reports: list[Path], curated: Curated,
               progress: Callable[[str], None]) -> Iterator[tuple[ParsedReport, list[dict], list[dict]]]:
-    total = len(files.reports)
+    total = len(reports)
     if total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
         with ProcessPoolExecutor(os.cpu_count(), initializer=_init_worker, initargs=(curated, os.getpid())) as pool:
-            for i, result in enumerate(pool.map(_analyse, files.reports, chunksize=8), 1):
+            for i, result in enumerate(pool.map(_analyse, reports, chunksize=8), 1):
                 if i % 100 == 0 or i == total:
                     progress(f"analysed {i}/{total} reports")
                 yield result
-    else:
+    elif reports:
         analyzer = analyzer_for(curated)
-        for path in files.reports:
+        for path in reports:
             yield analyse_report(path, curated, analyzer)
 
 
@@ -177,7 +183,7 @@ def build(knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] =
     try:
         with tmp.open("wb") as held:
             _lock(held, shared=False)  # released when this process ends, however it ends
-            _write(tmp, files, curated, progress)
+            _write(tmp, files, curated, progress, _previous(data_dir, files.analysis))
         os.replace(tmp, target)  # just written: too fresh for another build to think it stale
     finally:
         tmp.unlink(missing_ok=True)
@@ -195,31 +201,77 @@ def _complete(path: Path) -> bool:
         return False
 
 
-def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callable[[str], None]) -> None:
+SECTION_COLUMNS = ("doc", "path", "depth", "marker", "title", "heading", "label", "match_text", "tokens",
+                   "index_terms", "body")
+FACT_COLUMNS = ("doc", "path", "seq", "text", "original", "match_text", "tokens", "index_terms", "features")
+DOCUMENT_COLUMNS = ("doc", "title", "chars", "sections", "facts", "file_hash")
+
+
+def _previous(data_dir: Path, analysis: str) -> Path | None:
+    """The newest complete store analysed the same way: its rows for unchanged reports are reused."""
+    for candidate in sorted(data_dir.glob("store-*.db"), key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            with sqlite3.connect(f"file:{candidate}?mode=ro", uri=True) as conn:
+                meta = dict(conn.execute("select key, value from meta"))
+        except sqlite3.Error:
+            continue
+        if meta.get("complete") == "1" and meta.get("analysis") == analysis:
+            return candidate
+    return None
+
+
+def _create_tables(db: sqlite_utils.Database) -> None:
+    text = {c: str for c in SECTION_COLUMNS} | {"depth": int}
+    db["sections"].create(text)
+    db["facts"].create({c: str for c in FACT_COLUMNS} | {"seq": int})
+    db["documents"].create({c: str for c in DOCUMENT_COLUMNS} | {"chars": int, "sections": int, "facts": int},
+                           pk="doc")
+
+
+def _insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...], rows: list[dict]) -> None:
+    """Plain executemany: the archive has hundreds of thousands of rows and they need no conversion."""
+    marks = ", ".join("?" * len(columns))
+    db.conn.executemany(f"insert into {table} ({', '.join(columns)}) values ({marks})",
+                        ([r[c] for c in columns] for r in rows))
+
+
+def _reuse(db: sqlite_utils.Database, previous: Path, files: KnowledgeFiles) -> set[str]:
+    """Copy the rows of every report unchanged since the previous store; return their names."""
+    db.conn.execute("attach database ? as prev", (f"file:{previous}?mode=ro",))
+    wanted = {p.stem: h for p, h in files.hashes.items()}
+    same = [doc for doc, h in db.conn.execute("select doc, file_hash from prev.documents") if wanted.get(doc) == h]
+    for doc in same:
+        for table, columns in (("sections", SECTION_COLUMNS), ("facts", FACT_COLUMNS),
+                               ("documents", DOCUMENT_COLUMNS)):
+            cols = ", ".join(columns)
+            db.conn.execute(f"insert into {table} ({cols}) select {cols} from prev.{table} where doc = ? "
+                            "order by rowid", (doc,))
+    db.conn.commit()
+    db.conn.execute("detach database prev")
+    return set(same)
+
+
+def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callable[[str], None],
+           previous: Path | None = None) -> None:
     db = sqlite_utils.Database(path)
     db.conn.execute("pragma journal_mode = off")  # a temp file: the rename is the commit
     db.conn.execute("pragma synchronous = off")
-    df: Counter[str] = Counter()
-    heading_words: set[str] = set()
-    docs = []
-    for report, sections, facts in _analysed(files, curated, progress):
+    _create_tables(db)
+    reused = _reuse(db, previous, files) if previous else set()
+    if reused:
+        progress(f"reused {len(reused)} unchanged reports from {previous.name if previous else ''}")
+    changed = [p for p in files.reports if p.stem not in reused]
+    for report, sections, facts in _analysed(changed, curated, progress):
         if not facts and not report.chars:
             continue
-        docs.append({"doc": report.doc, "title": report.title, "chars": report.chars,
-                     "sections": len(sections), "facts": len(facts)})
-        db["sections"].insert_all(sections, batch_size=2000)
-        db["facts"].insert_all(facts, batch_size=2000)
-        for f in facts:
-            df.update(set(f["index_terms"].split()))
-        heading_words.update(t for sec in sections for t in sec["index_terms"].split())
-    if not db["facts"].exists():
+        _insert(db, "sections", SECTION_COLUMNS, sections)
+        _insert(db, "facts", FACT_COLUMNS, facts)
+        _insert(db, "documents", DOCUMENT_COLUMNS, [{
+            "doc": report.doc, "title": report.title, "chars": report.chars, "sections": len(sections),
+            "facts": len(facts), "file_hash": files.hashes[next(p for p in changed if p.stem == report.doc)],
+        }])
+    if not db.execute("select count(*) from facts").fetchone()[0]:
         raise KnowledgeError(files.root, "has no report with any text; add a UTF-8 .txt report")
-    for word in heading_words - df.keys():  # words only headings use (2010 in 二、2010年主要任务) are report words
-        df[word] = 1
-    db["documents"].insert_all(docs, pk="doc")
-    db["vocab"].insert_all(
-        ({"term": t, "df": n, "pinyin": " ".join(lazy_pinyin(t))} for t, n in df.items()), pk="term", batch_size=5000
-    )
     db["synonyms"].insert_all(
         [{"canonical": c, "variant": v} for c, vs in curated.synonyms for v in vs], batch_size=1000
     )
@@ -228,8 +280,9 @@ def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callab
     db["faq"].insert_all([_faq_row(e) for e in curated.faq])
     _index(db)
     db["meta"].insert_all([
-        {"key": "digest", "value": files.digest}, {"key": "schema", "value": SCHEMA_VERSION},
-        {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S")}, {"key": "complete", "value": "1"},
+        {"key": "digest", "value": files.digest}, {"key": "analysis", "value": files.analysis},
+        {"key": "schema", "value": SCHEMA_VERSION}, {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S")},
+        {"key": "complete", "value": "1"},
     ], pk="key")
     db.conn.commit()
     db.close()
@@ -246,6 +299,17 @@ def _index(db: sqlite_utils.Database) -> None:
     db.execute("create virtual table sections_fts using fts5(index_terms, content='sections', content_rowid='rowid')")
     db.execute("insert into sections_fts(rowid, index_terms) select rowid, index_terms from sections")
     db["facts"].create_index(["doc", "seq"], if_not_exists=True)
+    # Document frequencies straight from the full-text index; words only headings use (2010 in
+    # 二、2010年主要任务) are report words too, with a frequency of one.
+    db.execute("create virtual table temp.facts_terms using fts5vocab(main, facts_fts, 'row')")
+    db.execute("create virtual table temp.section_terms using fts5vocab(main, sections_fts, 'row')")
+    db["vocab"].create({"term": str, "df": int, "pinyin": str}, pk="term")
+    db.execute("insert into vocab (term, df) select term, doc from temp.facts_terms")
+    db.execute("insert or ignore into vocab (term, df) select term, 1 from temp.section_terms")
+    db.conn.executemany("update vocab set pinyin = ? where term = ?", (
+        (pinyin_key(t), t) for (t,) in db.execute("select term from vocab where length(term) between 2 and 5")
+        if all("\u3400" <= c <= "\u9fff" for c in t)
+    ))
     db.conn.commit()
 
 

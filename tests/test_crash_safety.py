@@ -124,13 +124,16 @@ def test_kill_9_during_builds_leaves_only_complete_stores(tmp_path, seed_knowled
     decoy = target.with_name(f"{target.name}.tmp-999999-1")
     shutil.copy(old, decoy)
 
+    left: set[Path] = {decoy}
+
     def growing() -> bool:
-        return any(p.stat().st_size > 0 for p in temporaries(data) if p != decoy and p.exists())
+        return any(p.stat().st_size > 0 for p in temporaries(data) if p not in left and p.exists())
 
     def started() -> bool:
-        return any(p != decoy for p in temporaries(data))
+        return any(p not in left for p in temporaries(data))
 
     kill_build_when(data, big_knowledge, started)  # while the reports are analysed
+    left.update(temporaries(data))
     kill_build_when(data, big_knowledge, growing)  # while the store is written
 
     assert stores(data) == [old] and complete(old)

@@ -68,3 +68,24 @@ def test_broken_faq_keeps_old_engine_serving(knowledge, tmp_path):
     with pytest.raises(KnowledgeError, match=r"faq.csv, line 2"):
         Engine.open(knowledge, data)
     assert old.ask("合同外资引进了多少").answered
+
+
+def test_adding_a_report_reuses_the_analysis_of_the_others(knowledge, tmp_path):
+    data = tmp_path / "data"
+    store.build(knowledge, data)
+    (knowledge / "extra.txt").write_text("一、接待工作\n今年举办侨界龙舟赛3场。\n", encoding="utf-8")
+    said: list[str] = []
+    engine = Engine(store.build(knowledge, data, said.append))
+    assert any(m.startswith("reused 1 unchanged report") for m in said), said
+    assert engine.ask("合同外资引进了多少").answered
+    assert "3场" in engine.ask("龙舟赛办了几场").text
+
+
+def test_changed_synonyms_analyse_everything_again(knowledge, tmp_path):
+    data = tmp_path / "data"
+    store.build(knowledge, data)
+    with (knowledge / "synonyms.csv").open("a", encoding="utf-8") as f:
+        f.write("龙舟赛,划龙舟,\n")
+    said: list[str] = []
+    store.build(knowledge, data, said.append)
+    assert not any(m.startswith("reused") for m in said)
