@@ -22,6 +22,7 @@ def _word_set(*lines: str) -> frozenset[str]:
 # Words that carry the *form* of a question, not its topic. Their meaning is used by the
 # question-type check; for matching they are noise.
 QUESTION_WORDS = _word_set(
+    "真正 真的 实际上 究竟 到底 一般 通常 总体上 总的来说",
     "哪些地方 什么地方 哪个地方 哪些东西 什么东西 有人 一年 下来 一年下来 这一年 全年度",
     "部分 这部分 这一部分 总体 整体 讲了 主要讲 一块 这一块 板块 有没有 是不是 有无 是否 哪些 什么样",
     "多少 几 几个 几次 几家 几位 几名 几所 几项 多大 多长 多久 多高 几多 哪些 哪个 哪位 哪里 哪儿 哪 哪天 哪一天 哪一年 哪年",
@@ -34,6 +35,9 @@ QUESTION_WORDS = _word_set(
     "些什么 哪几 哪几个 多 少 几号 几月 什么时候 去年 今年 全年 本年 年度 哪一 那么 怎么回事 内容 东西 事 事情 一些 主要 都有 有些",
     "谢谢 你好 您好 麻烦 帮忙 帮我 查 查一下",
 )
+# Phrases that only frame a question; jieba would cut them into odd pieces (这一部分 → 一部 + 分).
+FILLER = re.compile(r"这一?部分|这一?块|这方面|主要讲了?|讲了?(?:些)?(?:啥|什么)|说了?(?:些)?(?:啥|什么)|有没有|是不是|能不能|"
+                    r"可不可以|请问一下|想问一下|想了解一下|麻烦问一下")
 _ASKS_COUNT = re.compile(r"(?:几|多少)[\u4e00-\u9fff]?")  # 几场, 几届, 多少次: the form of a number question
 _TOKEN_OK = re.compile(r"[\w\u3400-\u9fff]")
 
@@ -56,6 +60,10 @@ class Analyzer:
             self.tokenizer.add_word(canonical, freq or 2000, tag)
             if tag:
                 self.word_tags[canonical] = tag
+
+    def general_frequency(self, word: str) -> int:
+        """How often jieba's general-language dictionary has seen the word."""
+        return self.tokenizer.FREQ.get(word) or 0
 
     def is_common_word(self, word: str) -> bool:
         """A word of jieba's general dictionary (收到), as opposed to a typo (华桥)."""
@@ -85,7 +93,7 @@ class Analyzer:
     def terms(self, match_text: str) -> list[str]:
         """Content terms of a question: tokens minus question words, order kept, no repeats."""
         seen: dict[str, None] = {}
-        for tok in self.tokens(match_text):
+        for tok in self.tokens(FILLER.sub(" ", match_text)):
             if tok not in QUESTION_WORDS and not _ASKS_COUNT.fullmatch(tok):
                 seen.setdefault(tok, None)
         return list(seen)

@@ -13,6 +13,7 @@ import re
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ SUGGEST_AT = 0.45  # below this: decline without suggestions
 FAQ_AT = 88  # rapidfuzz score (0–100) for an FAQ question to answer directly
 MAX_QUESTION_CHARS = 120
 MISS_PENALTY = 0.3
+EVERYDAY_FREQ = 10000  # in jieba's dictionary (问题 55563, 解决 14468; 电话 8354, 出生 1979)
 OOV_WEIGHT = 0.6  # of the largest IDF: a word the reports never use
 TITLE_WORDS = frozenset("会长 主任 主席 部长 市长 组长 司长 局长 书记 理事长 秘书长 校长 院长 董事长".split())
 FUNCTION_CHARS = frozenset("是的了在有和与及也都就还又被把对为给吗呢吧啊呀么")
@@ -45,7 +47,7 @@ QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("place", re.compile(r"哪里|在哪|何地|什么地方|哪些地方|哪个地方|哪儿|地点|地址|哪个城市|哪个国家|去了哪")),
     ("number", re.compile(r"多少|几[个次家位名所项届批人年万千百件笔场期]?|多大|多高|多长|多重|比例|数量|规模|金额|总额")),
     ("summary", re.compile(r"方面|做法|举措|措施|成效|成绩|亮点|哪些工作|做了什么|做了哪些|有哪些|干了什么|概况|介绍|"
-                           r"什么安排|什么部署|什么打算|什么进展|什么成果")),
+                           r"什么安排|什么部署|什么打算|什么进展|什么成果|讲了?(?:些)?(?:啥|什么)|主要讲|部分|这一块")),
     ("list", re.compile(r"哪些|什么活动|什么荣誉|哪几")),
 ]
 SUMMARY_WORDS = frozenset(
@@ -120,6 +122,7 @@ class Engine:
             _synonym_groups(db), _words(db),
         )
         self.documents = {d: t for d, t in db.execute("select doc, title from documents")}
+        self.doc_facts = dict(db.execute("select doc, facts from documents"))
         self.doc_match = {d: self.analyzer.match_form(t) for d, t in self.documents.items()}
         self.n_facts = db.execute("select count(*) from facts").fetchone()[0]
         self.sections: dict[tuple[str, tuple[int, ...]], SectionRow] = {}
@@ -249,7 +252,11 @@ class Engine:
         if df is None:
             # Not a word of the reports: a concept they do not contain, or a fragment of one of
             # their words. Single characters mean little; longer words weigh like rare ones.
-            return 0.3 if len(term) == 1 else self.max_idf * OOV_WEIGHT
+            if len(term) == 1:
+                return 0.3
+            # 问题, 解决: too everyday to mean the question is about something the reports lack.
+            everyday = self.analyzer.general_frequency(term) >= EVERYDAY_FREQ
+            return self.max_idf * OOV_WEIGHT * (0.5 if everyday else 1.0)
         idf = math.log((self.n_facts + 1) / (df + 0.5))
         return max(idf, 0.2) * (0.5 if len(term) == 1 else 1.0)
 
@@ -381,7 +388,11 @@ class Engine:
             context = self.heading_context.get((f.doc, f.path), "")
             background = self.doc_match.get(f.doc, "") + " " + f.previous
             scored.append(Scored(self._coverage(terms, weights, f.match_text, context, background), fact=f))
-        scored.sort(key=lambda s: -s.score)
+        # Equally good statements from several reports: the report most about the question comes
+        # first — the one where matching statements are the largest share of what it says.
+        matching: Counter[str] = Counter(s.fact.doc for s in scored if s.fact and s.score >= SUGGEST_AT)
+        salience = {doc: n / max(self.doc_facts.get(doc, 1), 1) for doc, n in matching.items()}
+        scored.sort(key=lambda s: (-round(s.score, 2), -salience.get(s.fact.doc, 0.0) if s.fact else 0.0))
         return scored
 
     def _score_sections(self, terms: list[str], weights: dict[str, float], fts: str) -> list[Scored]:
