@@ -34,6 +34,10 @@ def _engine(args: argparse.Namespace):
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    # Other tools read this output: UTF-8 whatever the locale, and a bad byte on stdin is a bad
+    # question (answered false), not a crash that loses the lines after it.
+    sys.stdin.reconfigure(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
+    sys.stdout.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
     engine, _ = _engine(args)
     if args.jsonl:
         for line in sys.stdin:

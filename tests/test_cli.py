@@ -69,3 +69,10 @@ def test_eval_prints_kinds(env):
     assert out.returncode == 0, out.stderr
     for kind in ("number", "typo", "traditional", "decline", "overall"):
         assert kind in out.stdout
+
+
+def test_ask_jsonl_survives_bad_bytes_and_c_locale(env):
+    out = subprocess.run([sys.executable, "-m", "bot", "ask", "--jsonl"], input=b"\xff\xfe\n\xe5\x90\x88\xe5\x90\x8c\xe5\xa4\x96\xe8\xb5\x84\xe5\xbc\x95\xe8\xbf\x9b\xe4\xba\x86\xe5\xa4\x9a\xe5\xb0\x91\n",
+                         capture_output=True, env={**env, "LC_ALL": "C", "PYTHONIOENCODING": ""}, timeout=120, cwd=REPO)
+    rows = [json.loads(line) for line in out.stdout.decode("utf-8").splitlines()]
+    assert [r["answered"] for r in rows] == [False, True]
