@@ -8,7 +8,6 @@ question's type against what the fact holds → answer, suggest, or decline.
 from __future__ import annotations
 
 import json
-import math
 import re
 import sqlite3
 import threading
@@ -21,22 +20,19 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from . import features, reply, store
-from .analyzer import QUESTION_WORDS, Analyzer, char_pinyin
+from .analyzer import Analyzer
 from .answer import Answer, Reference
 from .curated import KnowledgeError
 from .normalize import cjk_count, fold
+from .vocabulary import Vocabulary
 
 ANSWER_AT = 0.60  # weighted coverage needed to answer
 SUGGEST_AT = 0.45  # below this: decline without suggestions
 FAQ_AT = 88  # rapidfuzz score (0–100) for an FAQ question to answer directly
 MAX_QUESTION_CHARS = 120
 MISS_PENALTY = 0.3
-EVERYDAY_FREQ = 10000  # in jieba's dictionary (问题 55563, 解决 14468; 电话 8354, 出生 1979)
-OOV_WEIGHT = 0.6  # of the largest IDF: a word the reports never use
 TITLE_WORDS = frozenset("会长 主任 主席 部长 市长 组长 司长 局长 书记 理事长 秘书长 校长 院长 董事长".split())
-FUNCTION_CHARS = frozenset("是的了在有和与及也都就还又被把对为给吗呢吧啊呀么")
 CANDIDATES = 80
-COMMON_SHARE, COMMON_MIN = 0.005, 200  # a term in more facts than this does not pick candidates
 
 QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("howto", re.compile(r"(?:怎么|怎样|如何|咋)(?:申请|办理|认定|报名|参加|加入|申报|领取|联系|办|去|找)|流程|手续|"
@@ -136,14 +132,10 @@ class Engine:
                                   if (doc, path[:i]) in self.sections)
             for doc, path in self.sections
         }
-        self.df = dict(db.execute("select term, df from vocab"))
-        self.by_pinyin: dict[str, list[str]] = {}
-        for term, py in db.execute("select term, pinyin from vocab where pinyin is not null"):
-            self.by_pinyin.setdefault(py, []).append(term)
+        self.vocab = Vocabulary(db, self.analyzer, self.n_facts)
         self.faq = self._load_faq(db)
         self._faq_strings = [p for f in self.faq for p in f.phrasings]
         self._faq_owner = [f for f in self.faq for _ in f.phrasings]
-        self.max_idf = math.log((self.n_facts + 1) / 0.5)
 
     # ---- loading -------------------------------------------------------------------------------
 
@@ -229,98 +221,23 @@ class Engine:
             return self._decline(question, f"问题太长了（{len(q)}字）。请用一句话提问，例如：困难归侨补助发了多少？")
         if cjk_count(q) == 0:
             return self._decline(question, "请用中文提问，例如：接待了多少海外华侨华人？")
-        match = self._repair_typos(self.analyzer.match_form(question))
+        match = self.vocab.repair_typos(self.analyzer.match_form(question))
         qtype = question_type(match)
-        terms = self._expand(self.analyzer.terms(match))
+        terms = self.vocab.expand(self.analyzer.terms(match))
         terms = [t for t in terms if t not in SUMMARY_WORDS or qtype != "summary"]
         faq = self._match_faq(match)
         if faq is not None:
             return self._faq_answer(question, faq)
         if not terms:
             return self._decline(question, "这份报告里没有找到相关内容。")
-        weights = {t: self._weight(t) for t in terms}
+        weights = {t: self.vocab.weight(t) for t in terms}
         for t in terms:  # a place the reports never name (无锡市): the question is about elsewhere
-            if t not in self.df and len(t) >= 2 and re.search(re.escape(t) + "[省市县州]", match):
-                weights[t] = self.max_idf * 2
-        fts = self._fts_query(terms)
+            if t not in self.vocab and len(t) >= 2 and re.search(re.escape(t) + "[省市县州]", match):
+                weights[t] = self.vocab.max_idf * 2
+        fts = self.vocab.fts_query(terms)
         facts = self._score_facts(terms, weights, fts)
         sections = self._score_sections(terms, weights, fts)
         return self._decide(question, qtype, terms, facts, sections)
-
-    def _weight(self, term: str) -> float:
-        df = self.df.get(term)
-        if df is None:
-            # Not a word of the reports: a concept they do not contain, or a fragment of one of
-            # their words. Single characters mean little; longer words weigh like rare ones.
-            if len(term) == 1:
-                return 0.3
-            # 问题, 解决: too everyday to mean the question is about something the reports lack.
-            everyday = self.analyzer.general_frequency(term) >= EVERYDAY_FREQ
-            return self.max_idf * OOV_WEIGHT * (0.5 if everyday else 1.0)
-        idf = math.log((self.n_facts + 1) / (df + 0.5))
-        return max(idf, 0.2) * (0.5 if len(term) == 1 else 1.0)
-
-    def _repair_typos(self, match: str) -> str:
-        """Replace a character that makes a report word sound-alike but not itself (华桥 → 华侨).
-
-        Only characters no report word covers may change, and the repair that explains the most
-        uncovered characters wins (捐增 → 捐赠, not 侨捐 → 侨眷).
-        """
-        chars = list(match)
-        covered = [False] * len(chars)
-        for n in range(2, 7):
-            for i in range(len(chars) - n + 1):
-                span = match[i : i + n]
-                if span in self.df or span in QUESTION_WORDS:
-                    covered[i : i + n] = [True] * n
-        if all(covered):
-            return match
-        pys = [char_pinyin(c) if "\u3400" <= c <= "\u9fff" else None for c in chars]
-        words = self.analyzer.word_spans(match)
-        tokens = set(self.analyzer.token_spans(match))
-        candidates = []
-        for start in range(len(chars)):
-            for n in (2, 3, 4, 5):
-                window = pys[start : start + n]
-                span = match[start : start + n]
-                if (len(window) < n or None in window or all(covered[start : start + n])
-                        or FUNCTION_CHARS.intersection(span) or self.analyzer.is_common_word(span)
-                        or any(a < start < b or a < start + n < b for a, b in words)):
-                    continue  # a real word (收到), a phrase with 是/的 (月是), or one cutting a word (放|大侨) is no typo
-                for word in self.by_pinyin.get(" ".join(window), ()):  # type: ignore[arg-type]
-                    diff = [k for k in range(n) if word[k] != chars[start + k]]
-                    if len(diff) == 1 and not covered[start + diff[0]]:
-                        # Uncovered characters explained, and a bonus when jieba cut the typo out whole (专板).
-                        gain = n - sum(covered[start : start + n]) + ((start, start + n) in tokens)
-                        candidates.append((gain, n, start, word))
-        taken = [False] * len(chars)
-        for _gain, n, start, word in sorted(candidates, reverse=True):
-            if not any(taken[start : start + n]):
-                chars[start : start + n] = list(word)
-                taken[start : start + n] = [True] * n
-        return "".join(chars)
-
-    def _expand(self, terms: list[str]) -> list[str]:
-        """Split a word the reports do not use into report words it contains (困难户 → 困难 + 户)."""
-        out: list[str] = []
-        for t in terms:
-            if t in self.df or len(t) < 2 or not t.isalpha() or t.isascii():
-                out.append(t)
-                continue
-            parts, i = [], 0
-            while i < len(t):
-                for j in range(len(t), i + 1, -1):
-                    if t[i:j] in self.df:
-                        parts.append(t[i:j])
-                        i = j
-                        break
-                else:
-                    parts.append(t[i])
-                    i += 1
-            # Only when report words make up most of it: 工作人员 is not 工作 + 员.
-            found = sum(len(p) for p in parts if len(p) > 1) * 3 >= len(t) * 2
-            out.extend(p for p in parts if p not in QUESTION_WORDS) if found else out.append(t)
-        return list(dict.fromkeys(out))
 
     def _match_faq(self, match: str) -> FaqRow | None:
         if not self._faq_strings:
@@ -332,19 +249,6 @@ class Engine:
         ref = self.reference(faq.doc, faq.path) if faq.doc else None
         text = reply.fact_text([faq.answer], [ref] if ref else [])
         return Answer(question, True, text, [ref] if ref else [], 1.0, [], [faq.answer])
-
-    def _fts_query(self, terms: list[str]) -> str:
-        """The full-text query for candidates: any of the terms, or of the bigrams of unknown ones."""
-        query_terms = set(terms)
-        for t in terms:
-            if t not in self.df and len(t) >= 2:
-                query_terms.update(t[i : i + 2] for i in range(len(t) - 1))
-        # Rare terms find the candidates; a common one (华侨, 发展) would make the index rank a
-        # large part of the archive for every question. The scorer still weighs every term.
-        by_rarity = sorted((self.df.get(t, 0), t) for t in query_terms if t.strip('"') and self.df.get(t))
-        common_from = max(self.n_facts * COMMON_SHARE, COMMON_MIN)
-        chosen = [t for df, t in by_rarity if df <= common_from] or [t for _, t in by_rarity[:3]]
-        return " OR ".join('"' + t.replace('"', "") + '"' for t in chosen)
 
     def _candidates(self, fts: str) -> list[FactRow]:
         if not fts:
@@ -374,7 +278,7 @@ class Engine:
                 got += weights[t] * 0.3
             elif len(t) >= 3 and fuzz.partial_ratio(t, text, score_cutoff=80):
                 got += weights[t] * 0.6
-            elif len(t) > 1 and t in self.df:
+            elif len(t) > 1 and t in self.vocab:
                 worst_miss = max(worst_miss, weights[t] / total)
 
         pairs = [a + b for a, b in zip(terms, terms[1:], strict=False)]
