@@ -497,6 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     scales = args.scales or list(QUICK_SCALES if args.quick else DEFAULT_SCALES)
+    info = machine()  # the commit measured is the one checked out at the start
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="qiaobot-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     results: list[ScaleResult] = []
@@ -536,7 +537,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
     command = " ".join(["python -m benchmarks.run", *(sys.argv[1:] if argv is None else argv)])
-    text = render(results, machine(), command, len(questions), rounds)
+    info["load"] = machine()["load"]
+    text = render(results, info, command, len(questions), rounds)
     print(text)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
