@@ -234,9 +234,9 @@ class Engine:
         for t in terms:  # a place the reports never name (无锡市): the question is about elsewhere
             if t not in self.vocab and len(t) >= 2 and re.search(re.escape(t) + "[省市县州]", match):
                 weights[t] = self.vocab.max_idf * 2
-        fts = self.vocab.fts_query(terms)
-        facts = self._score_facts(terms, weights, fts)
-        sections = self._score_sections(terms, weights, fts)
+        queries = self.vocab.fts_queries(terms)
+        facts = self._score_facts(terms, weights, queries)
+        sections = self._score_sections(terms, weights, queries)
         return self._decide(question, qtype, terms, facts, sections)
 
     def _match_faq(self, match: str) -> FaqRow | None:
@@ -250,15 +250,20 @@ class Engine:
         text = reply.fact_text([faq.answer], [ref] if ref else [])
         return Answer(question, True, text, [ref] if ref else [], 1.0, [], [faq.answer])
 
-    def _candidates(self, fts: str) -> list[FactRow]:
-        if not fts:
-            return []
-        rows = self._db().execute(
-            "select f.rowid, f.doc, f.path, f.text, f.match_text, f.features, "
-            "(select p.match_text from facts p where p.rowid = f.rowid - 1 and p.doc = f.doc and p.path = f.path) "
-            "from facts_fts join facts f on f.rowid = facts_fts.rowid where facts_fts match ? order by rank limit ?",
-            (fts, CANDIDATES),
-        ).fetchall()
+    def _search(self, table: str, columns: str, queries: list[str]) -> list[tuple]:
+        """Rows of facts or sections found by the full-text queries, each at most once, in order."""
+        rows: dict[int, tuple] = {}
+        for query in queries:
+            for row in self._db().execute(
+                f"select t.rowid, {columns} from {table}_fts join {table} t on t.rowid = {table}_fts.rowid "
+                f"where {table}_fts match ? order by rank limit ?", (query, CANDIDATES),
+            ):
+                rows.setdefault(row[0], row)
+        return list(rows.values())
+
+    def _candidates(self, queries: list[str]) -> list[FactRow]:
+        rows = self._search("facts", "t.doc, t.path, t.text, t.match_text, t.features, (select p.match_text from "
+                            "facts p where p.rowid = t.rowid - 1 and p.doc = t.doc and p.path = t.path)", queries)
         return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5]), r[6] or "") for r in rows]
 
     def _coverage(self, terms: list[str], weights: dict[str, float], text: str, context: str = "",
@@ -285,9 +290,9 @@ class Engine:
         together = sum(1 for p in pairs if p in text) / len(pairs) if pairs else 0.0
         return got / total + 0.05 * together - MISS_PENALTY * worst_miss
 
-    def _score_facts(self, terms: list[str], weights: dict[str, float], fts: str) -> list[Scored]:
+    def _score_facts(self, terms: list[str], weights: dict[str, float], queries: list[str]) -> list[Scored]:
         scored = []
-        for f in self._candidates(fts):
+        for f in self._candidates(queries):
             # The headings above a fact and the report's title say what it is about: 机制创新方面… / 2009年…
             context = self.heading_context.get((f.doc, f.path), "")
             background = self.doc_match.get(f.doc, "") + " " + f.previous
@@ -299,12 +304,9 @@ class Engine:
         scored.sort(key=lambda s: (-round(s.score, 2), -salience.get(s.fact.doc, 0.0) if s.fact else 0.0))
         return scored
 
-    def _score_sections(self, terms: list[str], weights: dict[str, float], fts: str) -> list[Scored]:
-        rows = self._db().execute(
-            "select s.doc, s.path from sections_fts join sections s on s.rowid = sections_fts.rowid "
-            "where sections_fts match ? order by rank limit ?", (fts, CANDIDATES),
-        ).fetchall() if fts else []
-        candidates = [self.sections[(doc, tuple(json.loads(path)))] for doc, path in rows]
+    def _score_sections(self, terms: list[str], weights: dict[str, float], queries: list[str]) -> list[Scored]:
+        rows = self._search("sections", "t.doc, t.path", queries)
+        candidates = [self.sections[(doc, tuple(json.loads(path)))] for _, doc, path in rows]
         scored = [Scored(self._coverage(terms, weights, s.match_text, self.heading_context.get((s.doc, s.path[:-1]), ""),
                                         self.doc_match.get(s.doc, "")), section=s)
                   for s in candidates if s.path != (0,)]

@@ -14,7 +14,8 @@ from .analyzer import QUESTION_WORDS, Analyzer, char_pinyin
 EVERYDAY_FREQ = 10000  # in jieba's dictionary (问题 55563, 解决 14468; 电话 8354, 出生 1979)
 OOV_WEIGHT = 0.6  # of the largest IDF: a word the reports never use
 FUNCTION_CHARS = frozenset("是的了在有和与及也都就还又被把对为给吗呢吧啊呀么")
-COMMON_SHARE, COMMON_MIN = 0.005, 200  # a term in more facts than this does not pick candidates
+COMMON_SHARE, COMMON_MIN = 0.005, 200  # a term in more facts than this does not pick candidates alone
+PAIR_TERMS = 4  # statements holding two of the question's four rarest words are candidates first
 
 
 class Vocabulary:
@@ -107,15 +108,23 @@ class Vocabulary:
             out.extend(p for p in parts if p not in QUESTION_WORDS) if found else out.append(t)
         return list(dict.fromkeys(out))
 
-    def fts_query(self, terms: list[str]) -> str:
-        """The full-text query for candidates: any of the terms, or of the bigrams of unknown ones."""
+    def fts_queries(self, terms: list[str]) -> list[str]:
+        """Full-text queries for candidates, best first: statements holding two of the question's
+        most telling words, then statements holding any of its rare words."""
         query_terms = set(terms)
         for t in terms:
             if t not in self.df and len(t) >= 2:
                 query_terms.update(t[i : i + 2] for i in range(len(t) - 1))
-        # Rare terms find the candidates; a common one (华侨, 发展) would make the index rank a
-        # large part of the archive for every question. The scorer still weighs every term.
-        by_rarity = sorted((self.df.get(t, 0), t) for t in query_terms if t.strip('"') and self.df.get(t))
+        known = [t for t in query_terms if t.strip('"') and self.df.get(t)]
+        by_rarity = sorted(known, key=lambda t: (self.df[t], t))
+        telling = by_rarity[:PAIR_TERMS]
+        pairs = [f"({_quote(a)} AND {_quote(b)})" for i, a in enumerate(telling) for b in telling[i + 1 :]]
+        # Rare terms find the rest; a common one (华侨, 发展) would make the index rank a large part
+        # of the archive for every question. The scorer still weighs every term.
         common_from = max(self.n_facts * COMMON_SHARE, COMMON_MIN)
-        chosen = [t for df, t in by_rarity if df <= common_from] or [t for _, t in by_rarity[:3]]
-        return " OR ".join('"' + t.replace('"', "") + '"' for t in chosen)
+        rare = [t for t in by_rarity if self.df[t] <= common_from] or by_rarity[:1]
+        return [q for q in (" OR ".join(pairs), " OR ".join(map(_quote, rare))) if q]
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', "") + '"'
