@@ -33,6 +33,7 @@ MAX_QUESTION_CHARS = 120
 MISS_PENALTY = 0.3
 TITLE_WORDS = frozenset("会长 主任 主席 部长 市长 组长 司长 局长 书记 理事长 秘书长 校长 院长 董事长".split())
 CANDIDATES = 80
+REPEATS = 5  # the index is asked for this many times the candidates, of which the distinct ones count
 
 QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("howto", re.compile(r"(?:怎么|怎样|如何|咋)(?:申请|办理|认定|报名|参加|加入|申报|领取|联系|办|去|找)|流程|手续|"
@@ -254,9 +255,12 @@ class Engine:
         """Rows of facts or sections found by the full-text queries, each at most once, in order."""
         rows: dict[int, tuple] = {}
         for query in queries:
+            # Archives repeat boilerplate word for word across reports: one copy of a statement is
+            # a candidate, so sixty copies of one sentence cannot crowd out the rest.
             for row in self._db().execute(
-                f"select t.rowid, {columns} from {table}_fts join {table} t on t.rowid = {table}_fts.rowid "
-                f"where {table}_fts match ? order by rank limit ?", (query, CANDIDATES),
+                f"select t.rowid, {columns} from (select rowid, rank from {table}_fts where {table}_fts match ? "
+                f"order by rank limit ?) m join {table} t on t.rowid = m.rowid group by t.match_text "
+                f"order by min(m.rank) limit ?", (query, CANDIDATES * REPEATS, CANDIDATES),
             ):
                 rows.setdefault(row[0], row)
         return list(rows.values())
