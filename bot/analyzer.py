@@ -22,6 +22,7 @@ def _word_set(*lines: str) -> frozenset[str]:
 # Words that carry the *form* of a question, not its topic. Their meaning is used by the
 # question-type check; for matching they are noise.
 QUESTION_WORDS = _word_set(
+    "这份 那份 这篇 那篇 这次 那次 该 本次",
     "真正 真的 实际上 究竟 到底 一般 通常 总体上 总的来说",
     "哪些地方 什么地方 哪个地方 哪些东西 什么东西 有人 一年 下来 一年下来 这一年 全年度",
     "部分 这部分 这一部分 总体 整体 讲了 主要讲 一块 这一块 板块 有没有 是不是 有无 是否 哪些 什么样",
@@ -36,8 +37,9 @@ QUESTION_WORDS = _word_set(
     "谢谢 你好 您好 麻烦 帮忙 帮我 查 查一下",
 )
 # Phrases that only frame a question; jieba would cut them into odd pieces (这一部分 → 一部 + 分).
-FILLER = re.compile(r"这一?部分|这一?块|这方面|主要讲了?|讲了?(?:些)?(?:啥|什么)|说了?(?:些)?(?:啥|什么)|有没有|是不是|能不能|"
-                    r"可不可以|请问一下|想问一下|想了解一下|麻烦问一下")
+FILLER = re.compile(r"[这那]一?部分|[这那]一?块|[这那]方面|主要讲了?|主要说了?|讲了?(?:些)?(?:啥|什么)|说了?(?:些)?(?:啥|什么)|"
+                    r"有没有|是不是|能不能|可不可以|请问一下|想问一下|想了解一下|麻烦问一下|"
+                    r"什么地方|哪些地方|哪个地方|什么时候|什么样")
 _ASKS_COUNT = re.compile(r"(?:几|多少)[\u4e00-\u9fff]?")  # 几场, 几届, 多少次: the form of a number question
 _TOKEN_OK = re.compile(r"[\w\u3400-\u9fff]")
 

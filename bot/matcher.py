@@ -33,18 +33,23 @@ MAX_QUESTION_CHARS = 120
 MISS_PENALTY = 0.3
 TITLE_WORDS = frozenset("会长 主任 主席 部长 市长 组长 司长 局长 书记 理事长 秘书长 校长 院长 董事长".split())
 CANDIDATES = 80
+SUMMARY_FACTS = 4  # statements shown for a point without points of its own
+OPENING_FACTS = 2  # statements of a part's own shown above its points
+MIN_OPENINGS = 3  # paragraphs a section needs before their first sentences stand for it
 REPEATS = 5  # the index is asked for this many times the candidates, of which the distinct ones count
 
 QTYPES: list[tuple[str, re.Pattern[str]]] = [
+    ("contact", re.compile(r"地址|电话|联系方式|邮箱|网址|传真|微信号|二维码|办公时间|上班时间")),
     ("howto", re.compile(r"(?:怎么|怎样|如何|咋)(?:申请|办理|认定|报名|参加|加入|申报|领取|联系|办|去|找)|流程|手续|"
-                         r"需要(?:准备)?什么材料|什么条件|要求是什么")),
+                         r"要(?:准备|提供|带)?(?:什么|哪些)(?:材料|证件|资料)|什么条件|要求是什么")),
     ("date", re.compile(r"哪天|哪一天|何时|什么时候|什么时间|几月|几号|哪一年|哪年|哪个月|日期|时间|哪一日")),
     ("partner", re.compile(r"[跟和与同]谁|哪家|哪个单位|哪些单位|哪个部门|什么机构|哪个机构")),
     ("person", re.compile(r"谁|哪位|哪些人|什么人|何人|哪几位|(?:人|侨商|港胞|华人|老师|领导|会长|主任)(?:叫什么|的名字|姓什么)")),
     ("place", re.compile(r"哪里|在哪|何地|什么地方|哪些地方|哪个地方|哪儿|地点|地址|哪个城市|哪个国家|去了哪")),
-    ("number", re.compile(r"多少|几[个次家位名所项届批人年万千百件笔场期]?|多大|多高|多长|多重|比例|数量|规模|金额|总额")),
+    ("number", re.compile(r"多少|(?<!哪)几[个次家位名所项届批人年万千百件笔场期]?|多大|多高|多长|多重|比例|数量|规模|金额|总额")),
     ("summary", re.compile(r"方面|做法|举措|措施|成效|成绩|亮点|哪些工作|做了什么|做了哪些|有哪些|干了什么|概况|介绍|"
-                           r"什么安排|什么部署|什么打算|什么进展|什么成果|讲了?(?:些)?(?:啥|什么)|主要讲|部分|这一块")),
+                           r"什么安排|什么部署|什么打算|什么进展|什么成果|讲了?(?:些)?(?:啥|什么)|主要讲|部分|这一?块|"
+                           r"做得怎么样|情况如何|情况怎么样|整体情况|总体情况|总的情况|说说")),
     ("list", re.compile(r"哪些|什么活动|什么荣誉|哪几")),
 ]
 SUMMARY_WORDS = frozenset(
@@ -68,6 +73,7 @@ class SectionRow:
     label: str
     match_text: str
     body: list[str]
+    openings: list[str] = field(default_factory=list)  # each paragraph's first sentence
 
 
 @dataclass
@@ -123,11 +129,16 @@ class Engine:
         self.doc_match = {d: self.analyzer.match_form(t) for d, t in self.documents.items()}
         self.n_facts = db.execute("select count(*) from facts").fetchone()[0]
         self.sections: dict[tuple[str, tuple[int, ...]], SectionRow] = {}
-        for doc, path, heading, title, label, match_text, body in db.execute(
-            "select doc, path, heading, title, label, match_text, body from sections"
+        for doc, path, heading, title, label, match_text, body, openings in db.execute(
+            "select doc, path, heading, title, label, match_text, body, openings from sections"
         ):
             key = (doc, tuple(json.loads(path)))
-            self.sections[key] = SectionRow(doc, key[1], heading, title, label, match_text, body.split("\n") if body else [])
+            self.sections[key] = SectionRow(doc, key[1], heading, title, label, match_text,
+                                            body.split("\n") if body else [], openings.split("\n") if openings else [])
+        self.children: dict[tuple[str, tuple[int, ...]], list[SectionRow]] = {}
+        for (doc, path), section in self.sections.items():
+            if len(path) > 1 or path != (0,):
+                self.children.setdefault((doc, path[:-1]), []).append(section)
         self.heading_context = {
             (doc, path): " ".join(self.sections[(doc, path[:i])].match_text for i in range(1, len(path) + 1)
                                   if (doc, path[:i]) in self.sections)
@@ -196,18 +207,32 @@ class Engine:
         label = section.label if section else ""
         return Reference(doc, self.documents.get(doc, doc), path, label)
 
-    def show_section(self, doc: str, path: tuple[int, ...], question: str = "") -> Answer:
-        """A section's summary: its points' titles and key facts, or its own facts for a leaf."""
+    def show_section(self, doc: str, path: tuple[int, ...], question: str = "", terms: list[str] | None = None) -> Answer:
+        """A section's summary: its points' titles and key facts, or for a point without points its
+        statements — those naming what was asked first (对外开放方面… shows the 对外开放 ones)."""
         section = self.sections.get((doc, tuple(path)))
         if section is None:
             return self._decline(question, "没有这个章节。发送 /sections 查看目录。")
-        children = [s for (d, p), s in self.sections.items() if d == doc and len(p) == len(path) + 1
-                    and p[: len(path)] == tuple(path)]
-        lines = [(c.heading, _key_fact(c.body)) for c in children] if children else [(None, b) for b in section.body[:4]]
+        children = self.children.get((doc, tuple(path)), [])
+        # Paragraphs open with their topic (gov reports): those sum a long section up best.
+        statements = section.openings if len(section.openings) >= MIN_OPENINGS else section.body
+        if children:  # its own opening statements, then each point with its key fact
+            lines = [(None, b) for b in self._telling(statements, terms, OPENING_FACTS)]
+            lines += [(c.heading, _key_fact(c.body)) for c in children]
+        else:
+            lines = [(None, b) for b in self._telling(statements, terms)]
         ref = self.reference(doc, section.path)
         text = reply.section_text(section.heading, lines, ref)
         facts = [b for _, b in lines if b]
         return Answer(question or section.heading, True, text, [ref], 1.0, [], facts)
+
+    def _telling(self, body: list[str], terms: list[str] | None, limit: int = SUMMARY_FACTS) -> list[str]:
+        """Up to `limit` statements of a section, in their order, preferring those holding the terms."""
+        if not terms or len(body) <= limit:
+            return body[:limit]
+        hits = [sum(t in self.analyzer.match_form(b) for t in terms) for b in body]
+        keep = sorted(range(len(body)), key=lambda i: (-hits[i], i))[:limit]
+        return [body[i] for i in sorted(keep)]
 
     # ---- asking ---------------------------------------------------------------------------------
 
@@ -232,8 +257,10 @@ class Engine:
         if not terms:
             return self._decline(question, "这份报告里没有找到相关内容。")
         weights = {t: self.vocab.weight(t) for t in terms}
-        for t in terms:  # a place the reports never name (无锡市): the question is about elsewhere
-            if t not in self.vocab and len(t) >= 2 and re.search(re.escape(t) + "[省市县州]", match):
+        for t in terms:
+            # A place the reports never name (无锡市), or a Latin name or abbreviation they never use
+            # (GDP, PPP): the question is about something else, whatever else matches.
+            if t not in self.vocab and len(t) >= 2 and (t.isascii() or self._names_a_place(t, match)):
                 weights[t] = self.vocab.max_idf * 2
         queries = self.vocab.fts_queries(terms)
         facts = self._score_facts(terms, weights, queries)
@@ -250,6 +277,13 @@ class Engine:
         ref = self.reference(faq.doc, faq.path) if faq.doc else None
         text = reply.fact_text([faq.answer], [ref] if ref else [])
         return Answer(question, True, text, [ref] if ref else [], 1.0, [], [faq.answer])
+
+    def _names_a_place(self, term: str, match: str) -> bool:
+        """杭州, 南京市, 无锡 市: a place by the word list (tag ns) or by its suffix."""
+        tags = self.analyzer.word_tags
+        if tags.get(term) == "ns" or re.search(re.escape(term) + "[省市县州]", match):
+            return True
+        return term[-1] in "省市县州" and (tags.get(term[:-1]) == "ns" or len(term) >= 3)
 
     def _search(self, table: str, columns: str, queries: list[str]) -> list[tuple]:
         """Rows of facts or sections found by the full-text queries, each at most once, in order."""
@@ -340,6 +374,9 @@ class Engine:
         if qtype == "howto":  # reports say what was done, never how to apply for something
             return self._decline(question, "工作报告只总结做了哪些工作，没有写办理方法或流程；请咨询当地侨办。",
                                  self._suggestions(facts, sections))
+        if qtype == "contact":
+            return self._decline(question, "工作报告里没有地址、电话等联系方式；请咨询当地侨办。",
+                                 self._suggestions(facts, sections))
         best_fact = facts[0].score if facts else 0.0
         best_section = sections[0].score if sections else 0.0
         if sections and best_section >= ANSWER_AT and qtype in ("summary", "list", "") and (
@@ -347,7 +384,7 @@ class Engine:
         ):
             top = sections[0].section
             assert top is not None
-            answer = self.show_section(top.doc, top.path, question)
+            answer = self.show_section(top.doc, top.path, question, terms)
             answer.score = best_section
             return answer
         if best_fact >= ANSWER_AT:

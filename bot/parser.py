@@ -70,6 +70,7 @@ class Section:
     title: str  # heading text after the marker, display form
     parent_label: str = ""
     body: list[str] = field(default_factory=list)  # display sentences, heading excluded
+    openings: list[str] = field(default_factory=list)  # the first sentence of each paragraph: its topic
 
     @property
     def heading(self) -> str:
@@ -209,6 +210,7 @@ class _Tree:
         self.stack: list[tuple[str, int, Section]] = []
         self.current = self.root
         self.facts: list[Fact] = []
+        self.paragraph_starts = True  # the next sentence opens a paragraph (or follows a heading)
 
     def accepts(self, style: str, number: int) -> bool:
         for s, n, _ in self.stack:
@@ -226,6 +228,7 @@ class _Tree:
         self.stack.append((style, number, section))
         self.sections.append(section)
         self.current = section
+        self.paragraph_starts = True
 
     def add_sentence(self, original: str, corrected: str) -> None:
         if not re.search(r"[\w\u3400-\u9fff]", corrected):
@@ -236,6 +239,9 @@ class _Tree:
             return
         text = _display(corrected)
         self.current.body.append(text)
+        if self.paragraph_starts:
+            self.current.openings.append(text)
+            self.paragraph_starts = False
         self.facts.append(Fact(self.doc, self.current.path, len(self.facts), text, original.strip()))
 
 
@@ -304,6 +310,7 @@ def _squash(text: str) -> str:
 
 
 def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
+    tree.paragraph_starts = True
     units = _paired_units(original, replace)
     for i, (orig, unit) in enumerate(units):
         # A flattened text (the seed) carries （一） after a sentence end, not at a line start.

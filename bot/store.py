@@ -39,7 +39,7 @@ try:
 except ImportError:  # Windows: no locks; stale temporary files stay and pruning trusts the count
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = "8"  # bump when the store layout or the analysis changes
+SCHEMA_VERSION = "9"  # bump when the store layout or the analysis changes
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
 KEEP_STORES = 2
@@ -140,6 +140,7 @@ def analyse_report(path: Path, curated: Curated, analyzer: Analyzer) -> tuple[Pa
             "doc": s.doc, "path": json.dumps(list(s.path)), "depth": len(s.path), "marker": s.marker,
             "title": s.title, "heading": s.heading, "label": s.label, "match_text": match,
             "tokens": " ".join(tokens), "index_terms": " ".join(index_terms(tokens)), "body": "\n".join(s.body),
+            "openings": "\n".join(s.openings),
         })
     facts = []
     for f in report.facts:
@@ -202,7 +203,7 @@ def _complete(path: Path) -> bool:
 
 
 SECTION_COLUMNS = ("doc", "path", "depth", "marker", "title", "heading", "label", "match_text", "tokens",
-                   "index_terms", "body")
+                   "index_terms", "body", "openings")
 FACT_COLUMNS = ("doc", "path", "seq", "text", "original", "match_text", "tokens", "index_terms", "features")
 DOCUMENT_COLUMNS = ("doc", "title", "chars", "sections", "facts", "file_hash")
 

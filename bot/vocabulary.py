@@ -12,7 +12,7 @@ import sqlite3
 from .analyzer import QUESTION_WORDS, Analyzer, char_pinyin
 
 EVERYDAY_FREQ = 10000  # in jieba's dictionary (问题 55563, 解决 14468; 电话 8354, 出生 1979)
-OOV_WEIGHT = 0.6  # of the largest IDF: a word the reports never use
+OOV_WEIGHT = 0.7  # of the largest IDF: a word the reports never use
 FUNCTION_CHARS = frozenset("是的了在有和与及也都就还又被把对为给吗呢吧啊呀么")
 COMMON_SHARE, COMMON_MIN = 0.005, 200  # a term in more facts than this does not pick candidates alone
 PAIR_TERMS = 4  # statements holding two of the question's four rarest words are candidates first
