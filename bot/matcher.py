@@ -37,6 +37,7 @@ SUMMARY_FACTS = 4  # statements shown for a point without points of its own
 OPENING_FACTS = 2  # statements of a part's own shown above its points
 MIN_OPENINGS = 3  # paragraphs a section needs before their first sentences stand for it
 REPEATS = 5  # the index is asked for this many times the candidates, of which the distinct ones count
+RANK_AT_MOST = 20000  # estimated matches up to which the index ranks them
 
 QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("contact", re.compile(r"地址|电话|联系方式|邮箱|网址|传真|微信号|二维码|办公时间|上班时间")),
@@ -285,21 +286,24 @@ class Engine:
             return True
         return term[-1] in "省市县州" and (tags.get(term[:-1]) == "ns" or len(term) >= 3)
 
-    def _search(self, table: str, columns: str, queries: list[str]) -> list[tuple]:
+    def _search(self, table: str, columns: str, queries: list[tuple[str, int]]) -> list[tuple]:
         """Rows of facts or sections found by the full-text queries, each at most once, in order."""
         rows: dict[int, tuple] = {}
-        for query in queries:
+        for query, estimate in queries:
+            # Ranking costs time in proportion to the matches: a question made only of everyday
+            # words (政府 工作) takes the first matches unranked rather than rank a third of the archive.
+            order = "order by rank" if estimate <= RANK_AT_MOST else ""
             # Archives repeat boilerplate word for word across reports: one copy of a statement is
             # a candidate, so sixty copies of one sentence cannot crowd out the rest.
             for row in self._db().execute(
                 f"select t.rowid, {columns} from (select rowid, rank from {table}_fts where {table}_fts match ? "
-                f"order by rank limit ?) m join {table} t on t.rowid = m.rowid group by t.match_text "
+                f"{order} limit ?) m join {table} t on t.rowid = m.rowid group by t.match_text "
                 f"order by min(m.rank) limit ?", (query, CANDIDATES * REPEATS, CANDIDATES),
             ):
                 rows.setdefault(row[0], row)
         return list(rows.values())
 
-    def _candidates(self, queries: list[str]) -> list[FactRow]:
+    def _candidates(self, queries: list[tuple[str, int]]) -> list[FactRow]:
         rows = self._search("facts", "t.doc, t.path, t.text, t.match_text, t.features, (select p.match_text from "
                             "facts p where p.rowid = t.rowid - 1 and p.doc = t.doc and p.path = t.path)", queries)
         return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5]), r[6] or "") for r in rows]
@@ -328,7 +332,7 @@ class Engine:
         together = sum(1 for p in pairs if p in text) / len(pairs) if pairs else 0.0
         return got / total + 0.05 * together - MISS_PENALTY * worst_miss
 
-    def _score_facts(self, terms: list[str], weights: dict[str, float], queries: list[str]) -> list[Scored]:
+    def _score_facts(self, terms: list[str], weights: dict[str, float], queries: list[tuple[str, int]]) -> list[Scored]:
         scored = []
         for f in self._candidates(queries):
             # The headings above a fact and the report's title say what it is about: 机制创新方面… / 2009年…
@@ -342,7 +346,8 @@ class Engine:
         scored.sort(key=lambda s: (-round(s.score, 2), -salience.get(s.fact.doc, 0.0) if s.fact else 0.0))
         return scored
 
-    def _score_sections(self, terms: list[str], weights: dict[str, float], queries: list[str]) -> list[Scored]:
+    def _score_sections(self, terms: list[str], weights: dict[str, float],
+                        queries: list[tuple[str, int]]) -> list[Scored]:
         rows = self._search("sections", "t.doc, t.path", queries)
         candidates = [self.sections[(doc, tuple(json.loads(path)))] for _, doc, path in rows]
         scored = [Scored(self._coverage(terms, weights, s.match_text, self.heading_context.get((s.doc, s.path[:-1]), ""),

@@ -108,9 +108,10 @@ class Vocabulary:
             out.extend(p for p in parts if p not in QUESTION_WORDS) if found else out.append(t)
         return list(dict.fromkeys(out))
 
-    def fts_queries(self, terms: list[str]) -> list[str]:
-        """Full-text queries for candidates, best first: statements holding two of the question's
-        most telling words, then statements holding any of its rare words."""
+    def fts_queries(self, terms: list[str]) -> list[tuple[str, int]]:
+        """Full-text queries for candidates, best first, each with an estimate of how many statements
+        it matches: statements holding two of the question's most telling words, then statements
+        holding any of its rare words."""
         query_terms = set(terms)
         for t in terms:
             if t not in self.df and len(t) >= 2:
@@ -118,12 +119,18 @@ class Vocabulary:
         known = [t for t in query_terms if t.strip('"') and self.df.get(t)]
         by_rarity = sorted(known, key=lambda t: (self.df[t], t))
         telling = by_rarity[:PAIR_TERMS]
-        pairs = [f"({_quote(a)} AND {_quote(b)})" for i, a in enumerate(telling) for b in telling[i + 1 :]]
+        pairs = [(a, b) for i, a in enumerate(telling) for b in telling[i + 1 :]]
+        queries = []
+        if pairs:
+            queries.append((" OR ".join(f"({_quote(a)} AND {_quote(b)})" for a, b in pairs),
+                            sum(min(self.df[a], self.df[b]) for a, b in pairs)))
         # Rare terms find the rest; a common one (华侨, 发展) would make the index rank a large part
         # of the archive for every question. The scorer still weighs every term.
         common_from = max(self.n_facts * COMMON_SHARE, COMMON_MIN)
-        rare = [t for t in by_rarity if self.df[t] <= common_from] or by_rarity[:1]
-        return [q for q in (" OR ".join(pairs), " OR ".join(map(_quote, rare))) if q]
+        rare = [t for t in by_rarity if self.df[t] <= common_from] or (by_rarity[:1] if not pairs else [])
+        if rare:
+            queries.append((" OR ".join(map(_quote, rare)), sum(self.df[t] for t in rare)))
+        return queries
 
 
 def _quote(term: str) -> str:
