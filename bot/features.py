@@ -29,6 +29,7 @@ SURNAMES = (
 # A name is a surname and one or two characters; a third is dropped when it is a common verb/particle.
 NOT_NAME_END = set("举办参到带出任向捐荣获等为同亲率在对与和及的是也专讲赴来去主")
 PERSON = re.compile(rf"(?:{TITLES})([{SURNAMES}][\u4e00-\u9fff]{{1,2}})")
+TITLE_CHARS = 16  # of titles kept before a name
 PERSON_SUFFIX = re.compile(r"([\u4e00-\u9fff]{2,3})(?:同志|先生|女士|老师)")
 PLACE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:省|市|区|县|镇|乡|村|街道|大学|公园|广场|中心|国|州)(?![\u4e00-\u9fff]{0,1}长)")
 
@@ -53,6 +54,16 @@ def people(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def people_with_titles(text: str, names: list[str]) -> list[str]:
+    """Each name with the titles written before it in its clause (市委常委、统战部部长周向群)."""
+    out = []
+    for name in names:
+        at = text.find(name)
+        clause = re.split(r"[，,。；;：:（(“]", text[:at])[-1] if at > 0 else ""
+        out.append(clause[-TITLE_CHARS:] + name)
+    return out
+
+
 def places(text: str, known: frozenset[str] = frozenset()) -> list[str]:
     return list(dict.fromkeys([m.group(0) for m in PLACE.finditer(text)] + [k for k in known if k in text]))
 
@@ -63,6 +74,7 @@ def extract(text: str, known_people: frozenset[str] = frozenset(),
     return {
         "numbers": numbers(text) + [m.group(0) for m in ORDINAL.finditer(text)],
         "dates": dates(text),
-        "people": people(text, known_people),
+        "people": (found := people(text, known_people)),
+        "titled_people": people_with_titles(text, found),
         "places": places(text, known_places),
     }

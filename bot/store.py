@@ -39,7 +39,7 @@ try:
 except ImportError:  # Windows: no locks; stale temporary files stay and pruning trusts the count
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = "9"  # bump when the store layout or the analysis changes
+SCHEMA_VERSION = "10"  # bump when the store layout or the analysis changes
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
 KEEP_STORES = 2

@@ -51,6 +51,8 @@ def test_tables_and_indexes(knowledge, tmp_path):
         assert conn.execute("select count(*) from facts").fetchone()[0] > 50
         fact = conn.execute("select text, original, features from facts where text like '%35亿美元%'").fetchone()
         assert "35亿美元" in fact[2]
+        leader = conn.execute("select features from facts where text like '%换届改选%'").fetchone()[0]
+        assert "市委常委、统战部部长周向群" in leader
 
 
 def test_faq_added_by_admin_answers_after_reload(knowledge, tmp_path):
