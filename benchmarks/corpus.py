@@ -3,7 +3,7 @@
 A knowledge directory of N reports = the shipped knowledge (the seed report verbatim, plus the
 curated FAQ/synonym/word files, so the evaluation questions still apply) + N-1 generated reports.
 Each generated report is a city's, county's or district's government work report rewritten from
-one State Council report (../shared/reports/gov/*.txt), sometimes with a section borrowed from
+one State Council report (benchmarks/data/gov/*.txt), sometimes with a section borrowed from
 another year:
 
 - the title block is replaced by the locality's own (title, meeting, speaker), the Wikisource
@@ -37,7 +37,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_KNOWLEDGE = REPO / "knowledge"
 SEED_NAME = "qiaowu-year-end-summary.txt"
-GOV_DIR_CANDIDATES = (REPO.parent / "shared" / "reports" / "gov", Path("/work/shared/reports/gov"))
+GOV_DIR = REPO / "benchmarks" / "data" / "gov"  # State Council reports, public domain (see its README)
 
 MEAN_REPORT_CHARS = 10_000  # 3,000 reports ≈ 30 million characters
 
@@ -603,10 +603,9 @@ class CorpusStats:
 
 
 def find_gov_dir() -> Path:
-    for d in GOV_DIR_CANDIDATES:
-        if d.is_dir() and any(d.glob("*.txt")):
-            return d
-    raise FileNotFoundError("government reports not found; pass --gov DIR (the folder of govYYYY.txt)")
+    if GOV_DIR.is_dir() and any(GOV_DIR.glob("*.txt")):
+        return GOV_DIR
+    raise FileNotFoundError(f"government reports not found in {GOV_DIR}; pass --gov DIR (the folder of govYYYY.txt)")
 
 
 def load_sources(gov_dir: Path) -> list[Source]:
@@ -662,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, required=True, help="number of reports in total (≥ 1)")
     parser.add_argument("--out", type=Path, required=True, help="directory to write (created)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-    parser.add_argument("--gov", type=Path, help="folder of govYYYY.txt (default ../shared/reports/gov)")
+    parser.add_argument("--gov", type=Path, help="folder of govYYYY.txt (default benchmarks/data/gov)")
     parser.add_argument("--base", type=Path, help="knowledge to include as is (default knowledge/)")
     parser.add_argument(
         "--seed-variants",

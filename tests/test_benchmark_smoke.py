@@ -9,8 +9,7 @@ import pytest
 
 from benchmarks import corpus, run
 
-GOV_DIR = next((d for d in corpus.GOV_DIR_CANDIDATES if d.is_dir()), None)
-needs_gov = pytest.mark.skipif(GOV_DIR is None, reason="../shared/reports/gov is not here")
+GOV_DIR = corpus.GOV_DIR
 
 
 def numbering_errors(text: str) -> list[str]:
@@ -47,7 +46,6 @@ def test_one_report_is_the_shipped_knowledge(tmp_path):
     assert (tmp_path / "k" / corpus.SEED_NAME).read_bytes() == shipped.read_bytes()
 
 
-@needs_gov
 def test_tiny_corpus(tmp_path):
     out = tmp_path / "k"
     stats = corpus.generate(out, 5, seed=3, gov_dir=GOV_DIR)
@@ -69,7 +67,6 @@ def test_tiny_corpus(tmp_path):
     assert stats.chars == sum(len(p.read_text(encoding="utf-8")) for p in reports)
 
 
-@needs_gov
 def test_deterministic_and_nested(tmp_path):
     """Same seed → same files; report i does not depend on the scale (100 ⊂ 1,000)."""
     corpus.generate(tmp_path / "a", 4, seed=11, gov_dir=GOV_DIR)
@@ -80,7 +77,6 @@ def test_deterministic_and_nested(tmp_path):
     assert {p.name for p in (tmp_path / "a").glob("r*")} != {p.name for p in (tmp_path / "c").glob("r*")}
 
 
-@needs_gov
 def test_seed_variants_are_opt_in(tmp_path):
     corpus.generate(tmp_path / "v", 6, seed=5, gov_dir=GOV_DIR, seed_variants=1.0)
     variants = sorted((tmp_path / "v").glob("r*-qiaowu-*.txt"))
@@ -98,7 +94,6 @@ def test_refuses_to_overwrite(tmp_path):
         corpus.generate(tmp_path / "k", 1)
 
 
-@needs_gov
 def test_cli(tmp_path, capsys):
     assert corpus.main(["--reports", "3", "--out", str(tmp_path / "k"), "--gov", str(GOV_DIR)]) == 0
     assert "3 reports (2 generated)" in capsys.readouterr().out
@@ -124,7 +119,6 @@ def test_question_set_is_fixed_and_mixed():
     assert any(q.isascii() for q in full)  # English / nonsense, to be declined
 
 
-@needs_gov
 def test_tiny_benchmark_run(tmp_path):
     """Three reports, a handful of questions, through the real harness: one subprocess per scale."""
     out, raw = tmp_path / "benchmarks.md", tmp_path / "results.json"
