@@ -62,6 +62,8 @@ class Analyzer:
             self.tokenizer.add_word(canonical, freq or 2000, tag)
             if tag:
                 self.word_tags[canonical] = tag
+        self.people = frozenset(w for w, t in self.word_tags.items() if t == "nr")
+        self.places = frozenset(w for w, t in self.word_tags.items() if t == "ns")
 
     def general_frequency(self, word: str) -> int:
         """How often jieba's general-language dictionary has seen the word."""

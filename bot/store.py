@@ -39,7 +39,7 @@ try:
 except ImportError:  # Windows: no locks; stale temporary files stay and pruning trusts the count
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = "10"  # bump when the store layout or the analysis changes
+SCHEMA_VERSION = "11"  # bump when the store layout or the analysis changes
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
 KEEP_STORES = 2
@@ -130,8 +130,6 @@ def _analyse(path: Path) -> tuple[ParsedReport, list[dict], list[dict]]:
 def analyse_report(path: Path, curated: Curated, analyzer: Analyzer) -> tuple[ParsedReport, list[dict], list[dict]]:
     """Parse one report and turn its sections and facts into store rows."""
     report = parse_file(path, curated.corrections_for(path.stem))
-    known_people = frozenset(w for w, t in analyzer.word_tags.items() if t == "nr")
-    known_places = frozenset(w for w, t in analyzer.word_tags.items() if t == "ns")
     sections = []
     for s in report.sections:
         match = analyzer.match_form(s.title)
@@ -149,7 +147,7 @@ def analyse_report(path: Path, curated: Curated, analyzer: Analyzer) -> tuple[Pa
         facts.append({
             "doc": f.doc, "path": json.dumps(list(f.path)), "seq": f.seq, "text": f.text, "original": f.original,
             "match_text": match, "tokens": " ".join(tokens), "index_terms": " ".join(index_terms(tokens)),
-            "features": json.dumps(features.extract(f.text, known_people, known_places), ensure_ascii=False),
+            "features": json.dumps(features.extract(f.text, analyzer.people, analyzer.places), ensure_ascii=False),
         })
     return report, sections, facts
 
