@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -172,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a read-only data folder
+        print(f"qiaobot: {exc}; if it concerns the data folder, check that BOT_DATA_DIR is writable and has space",
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
