@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from .answer import Answer
 
@@ -90,6 +91,20 @@ class WindowStats:
         return self.declined / self.asked if self.asked else 0.0
 
 
+T = TypeVar("T")
+
+
+def _retry_while_locked(action: Callable[[], T], seconds: float = 10.0) -> T:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 class ActivityLog:
     """The question log in `data_dir/activity.sqlite3`. Safe to share between threads."""
 
@@ -98,16 +113,20 @@ class ActivityLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10, isolation_level=None)
-        self._db.execute("pragma journal_mode=wal")
-        self._db.execute("pragma synchronous=normal")
         self._db.execute("pragma busy_timeout=10000")
         with self._lock:
-            self._db.executescript(SCHEMA)  # "if not exists": safe when two processes start at once
-            # ... and they agree on one salt: the first insert wins.
-            self._db.execute("insert or ignore into meta (key, value) values ('salt', ?)",
-                             (secrets.token_hex(32),))
-            salt = self._db.execute("select value from meta where key = 'salt'").fetchone()[0]
+            salt = _retry_while_locked(self._initialise)
         self._salt = bytes.fromhex(salt)
+
+    def _initialise(self) -> str:
+        """WAL, the schema and the salt. Two processes starting at once on a new file may find it
+        locked while the other switches it to WAL (SQLite does not wait for that): the caller retries."""
+        self._db.execute("pragma journal_mode=wal")
+        self._db.execute("pragma synchronous=normal")
+        self._db.executescript(SCHEMA)  # "if not exists": safe when two processes start at once
+        # ... and they agree on one salt: the first insert wins.
+        self._db.execute("insert or ignore into meta (key, value) values ('salt', ?)", (secrets.token_hex(32),))
+        return self._db.execute("select value from meta where key = 'salt'").fetchone()[0]
 
     @classmethod
     def open(cls, data_dir: Path) -> ActivityLog:
