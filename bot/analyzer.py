@@ -22,7 +22,7 @@ def _word_set(*lines: str) -> frozenset[str]:
 # Words that carry the *form* of a question, not its topic. Their meaning is used by the
 # question-type check; for matching they are noise.
 QUESTION_WORDS = _word_set(
-    "这份 那份 这篇 那篇 这次 那次 该 本次",
+    "这份 那份 这篇 那篇 这次 那次 该 本次 特别 特殊 独特 之处 特别之处",
     "真正 真的 实际上 究竟 到底 一般 通常 总体上 总的来说",
     "哪些地方 什么地方 哪个地方 哪些东西 什么东西 有人 一年 下来 一年下来 这一年 全年度",
     "部分 这部分 这一部分 总体 整体 讲了 主要讲 一块 这一块 板块 有没有 是不是 有无 是否 哪些 什么样",

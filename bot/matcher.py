@@ -27,6 +27,7 @@ from .normalize import cjk_count, fold
 from .vocabulary import Vocabulary
 
 ANSWER_AT = 0.60  # weighted coverage needed to answer
+CLEAR_AT, CLEAR_MARGIN = 0.52, 0.20  # a lower coverage answers when nothing elsewhere comes close
 SUGGEST_AT = 0.45  # below this: decline without suggestions
 FAQ_AT = 88  # rapidfuzz score (0–100) for an FAQ question to answer directly
 MAX_QUESTION_CHARS = 120
@@ -43,6 +44,7 @@ QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("contact", re.compile(r"地址|电话|联系方式|邮箱|网址|传真|微信号|二维码|办公时间|上班时间")),
     ("howto", re.compile(r"(?:怎么|怎样|如何|咋)(?:申请|办理|认定|报名|参加|加入|申报|领取|联系|办|去|找)|流程|手续|"
                          r"要(?:准备|提供|带)?(?:什么|哪些)(?:材料|证件|资料)|什么条件|要求是什么")),
+    ("distinction", re.compile(r"特别之处|特别的地方|有什么特别|有啥特别|特殊|特色|独特|亮点|头一个|头一部|首个|首部|第一个|第一部|开创")),
     ("date", re.compile(r"哪天|哪一天|何时|什么时候|什么时间|几月|几号|哪一年|哪年|哪个月|日期|时间|哪一日")),
     ("partner", re.compile(r"[跟和与同]谁|哪家|哪个单位|哪些单位|哪个部门|什么机构|哪个机构")),
     ("person", re.compile(r"谁|哪位|哪些人|什么人|何人|哪几位|(?:人|侨商|港胞|华人|老师|领导|会长|主任)(?:叫什么|的名字|姓什么)")),
@@ -62,6 +64,7 @@ WHAT_IS_MISSING = {"number": "具体数字", "date": "具体日期", "person": "
 # A figure for 多少: a number with its unit, not an ordinal (第二届 does not say how many took part).
 CARDINAL = re.compile(rf"(?<!第)(?<![\d.]){features.NUMBER.pattern}")
 PLACE_IN_CLAUSE = re.compile(r"[\u4e00-\u9fff](?:省|市|区|县|镇|乡|村|街道|大学|公园|广场|国|州|岛)|[赴到去在往]")
+FIRSTS = re.compile(r"第一[部个次家]|首[个部次家]|率先|唯一|首创|先河|之最|最[早先大长高]")
 ORGANISATION = re.compile(r"(?:会|所|局|办|院|中心|协会|广场|公司|集团|大学|学校|基金|政府|部门|报|网|团)")
 
 
@@ -258,15 +261,16 @@ class Engine:
         if not terms:
             return self._decline(question, "这份报告里没有找到相关内容。")
         weights = {t: self.vocab.weight(t) for t in terms}
-        for t in terms:
-            # A place the reports never name (无锡市), or a Latin name or abbreviation they never use
-            # (GDP, PPP): the question is about something else, whatever else matches.
-            if t not in self.vocab and len(t) >= 2 and (t.isascii() or self._names_a_place(t, match)):
-                weights[t] = self.vocab.max_idf * 2
+        # A place the reports never name (无锡市), or a Latin name or abbreviation they never use
+        # (GDP, PPP): the question is about something else, whatever else matches.
+        elsewhere = [t for t in terms if t not in self.vocab and len(t) >= 2
+                     and (t.isascii() or self._names_a_place(t, match))]
+        for t in elsewhere:
+            weights[t] = self.vocab.max_idf * 2
         queries = self.vocab.fts_queries(terms)
         facts = self._score_facts(terms, weights, queries)
         sections = self._score_sections(terms, weights, queries)
-        return self._decide(question, qtype, terms, facts, sections)
+        return self._decide(question, qtype, terms, facts, sections, strict=bool(elsewhere))
 
     def _match_faq(self, match: str) -> FaqRow | None:
         if not self._faq_strings:
@@ -284,7 +288,8 @@ class Engine:
         tags = self.analyzer.word_tags
         if tags.get(term) == "ns" or re.search(re.escape(term) + "[省市县州]", match):
             return True
-        return term[-1] in "省市县州" and (tags.get(term[:-1]) == "ns" or len(term) >= 3)
+        named = term[:-1] in self.vocab  # 苏州市 where the reports say 苏州
+        return term[-1] in "省市县州" and not named and (tags.get(term[:-1]) == "ns" or len(term) >= 3)
 
     def _search(self, table: str, columns: str, queries: list[tuple[str, int]]) -> list[tuple]:
         """Rows of facts or sections found by the full-text queries, each at most once, in order."""
@@ -356,6 +361,22 @@ class Engine:
         scored.sort(key=lambda s: (-s.score, len(s.section.path) if s.section else 0))
         return [s for s in scored if s.score > 0]
 
+    def _distinction(self, top: FactRow, question: str, score: float) -> Answer | None:
+        """The statement of the top fact's section that tells a first or an only (第一部, 率先)."""
+        section = self.sections.get((top.doc, top.path))
+        first = next((b for b in (section.body if section else []) if FIRSTS.search(b)), None)
+        if first is None:
+            return None
+        ref = self.reference(top.doc, top.path)
+        return Answer(question, True, reply.fact_text([first], [ref]), [ref], score, [], [first])
+
+    @staticmethod
+    def _stands_out(facts: list[Scored]) -> bool:
+        """The best statement leads every statement elsewhere by a clear margin."""
+        top = facts[0].fact
+        rest = [s.score for s in facts[1:] if s.fact and top and (s.fact.doc, s.fact.path) != (top.doc, top.path)]
+        return facts[0].score - max(rest, default=0.0) >= CLEAR_MARGIN
+
     @staticmethod
     def _fits(fact: FactRow, qtype: str, terms: list[str], ordinal: bool = False) -> bool:
         """Does the fact hold what the question type asks for? A figure must stand in a clause
@@ -375,7 +396,7 @@ class Engine:
         return any(holds.search(c) and any(t in c for t in words) for c in re.split(r"[，,；;。]", fact.match_text))
 
     def _decide(self, question: str, qtype: str, terms: list[str], facts: list[Scored],
-                sections: list[Scored]) -> Answer:
+                sections: list[Scored], strict: bool = False) -> Answer:
         if qtype == "howto":  # reports say what was done, never how to apply for something
             return self._decline(question, "工作报告只总结做了哪些工作，没有写办理方法或流程；请咨询当地侨办。",
                                  self._suggestions(facts, sections))
@@ -392,12 +413,16 @@ class Engine:
             answer = self.show_section(top.doc, top.path, question, terms)
             answer.score = best_section
             return answer
-        if best_fact >= ANSWER_AT:
+        if best_fact >= ANSWER_AT or (not strict and best_fact >= CLEAR_AT and self._stands_out(facts)):
             close = [s for s in facts if s.score >= best_fact - 0.08]
             fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms, "第几" in question)]
             if not fitting and qtype in FEATURE_FOR:  # the figure asked for may stand a little lower
                 fitting = [s for s in facts if s.score >= max(ANSWER_AT, best_fact - 0.25)
                            and s.fact and self._fits(s.fact, qtype, terms, "第几" in question)][:1]
+            if qtype == "distinction" and facts[0].fact:  # 有什么特别: a first, a best, an only, where the top is
+                first = self._distinction(facts[0].fact, question, best_fact)
+                if first:
+                    return first
             if fitting:
                 return self._fact_answer(question, qtype, fitting, best_fact)
             top = facts[0].fact
