@@ -379,9 +379,8 @@ class Engine:
 
     @staticmethod
     def _fits(fact: FactRow, qtype: str, terms: list[str], ordinal: bool = False) -> bool:
-        """Does the fact hold what the question type asks for? A figure must stand in a clause
-        (or a place) must stand in a clause that names something asked about, so 起征点提高到多少
-        is not answered with 设立6项扣除."""
+        """Does the fact hold what the question type asks for? A figure (or a place) must stand in a
+        clause that names something asked about, so 起征点提高到多少 is not answered with 设立6项扣除."""
         feature = FEATURE_FOR.get(qtype)
         if not feature:
             return True
@@ -414,26 +413,32 @@ class Engine:
             answer.score = best_section
             return answer
         if best_fact >= ANSWER_AT or (not strict and best_fact >= CLEAR_AT and self._stands_out(facts)):
-            close = [s for s in facts if s.score >= best_fact - 0.08]
-            fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms, "第几" in question)]
-            if not fitting and qtype in FEATURE_FOR:  # the figure asked for may stand a little lower
-                fitting = [s for s in facts if s.score >= max(ANSWER_AT, best_fact - 0.25)
-                           and s.fact and self._fits(s.fact, qtype, terms, "第几" in question)][:1]
-            if qtype == "distinction" and facts[0].fact:  # 有什么特别: a first, a best, an only, where the top is
-                first = self._distinction(facts[0].fact, question, best_fact)
-                if first:
-                    return first
-            if fitting:
-                return self._fact_answer(question, qtype, fitting, best_fact)
-            top = facts[0].fact
-            assert top is not None
-            missing = WHAT_IS_MISSING[qtype]
-            return self._decline(question, f"报告提到了相关内容，但没有写明{missing}：\n{top.text}",
-                                 self._suggestions(facts, sections))
+            return self._answer_from_facts(question, qtype, terms, facts, sections)
         if max(best_fact, best_section) >= SUGGEST_AT:
             return self._decline(question, "报告里没有直接回答这个问题的内容。", self._suggestions(facts, sections),
                                  score=max(best_fact, best_section))
         return self._decline(question, "这份报告没有提到这方面的内容。")
+
+    def _answer_from_facts(self, question: str, qtype: str, terms: list[str], facts: list[Scored],
+                           sections: list[Scored]) -> Answer:
+        """The best statements that hold what was asked, or a decline naming what is missing."""
+        best = facts[0].score
+        ordinal = "第几" in question
+        close = [s for s in facts if s.score >= best - 0.08]
+        fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms, ordinal)]
+        if not fitting and qtype in FEATURE_FOR:  # the figure asked for may stand a little lower
+            fitting = [s for s in facts if s.score >= max(ANSWER_AT, best - 0.25)
+                       and s.fact and self._fits(s.fact, qtype, terms, ordinal)][:1]
+        if qtype == "distinction" and facts[0].fact:  # 有什么特别: a first, a best, an only, where the top is
+            first = self._distinction(facts[0].fact, question, best)
+            if first:
+                return first
+        if fitting:
+            return self._fact_answer(question, qtype, fitting, best)
+        top = facts[0].fact
+        assert top is not None
+        return self._decline(question, f"报告提到了相关内容，但没有写明{WHAT_IS_MISSING[qtype]}：\n{top.text}",
+                             self._suggestions(facts, sections))
 
     def _fact_answer(self, question: str, qtype: str, fitting: list[Scored], score: float) -> Answer:
         if qtype in ("list", "person", "summary"):
