@@ -11,7 +11,6 @@ import json
 import re
 import sqlite3
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -504,9 +503,3 @@ def _synonym_groups(db: sqlite3.Connection) -> list[tuple[str, tuple[str, ...]]]
 
 def _words(db: sqlite3.Connection) -> list[tuple[str, int | None, str | None]]:
     return list(db.execute("select word, freq, tag from words")) if _has(db, "words") else []
-
-
-def timed_open(knowledge_dir: Path, data_dir: Path) -> tuple[Engine, float]:
-    started = time.monotonic()
-    engine = Engine.open(knowledge_dir, data_dir)
-    return engine, time.monotonic() - started
