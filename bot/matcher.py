@@ -387,6 +387,8 @@ class Engine:
             return bool(fact.features.get("people")) or bool(ORGANISATION.search(fact.text))
         if not fact.features.get(feature):
             return False
+        if qtype == "person":  # 会长是谁 where only a 副会长 is named: the one asked about is not there
+            return not any(_only_deputy(t, fact.match_text) for t in terms if t in TITLE_WORDS)
         if qtype not in ("number", "place"):
             return True
         words = [t for t in terms if len(t) > 1] or terms
