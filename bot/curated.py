@@ -69,13 +69,18 @@ def split_list(cell: str) -> tuple[str, ...]:
     return tuple(p for p in LIST_SEPARATOR.split(cell.strip()) if p)
 
 
+def decode_utf8(path: Path, data: bytes, hint: str = "") -> str:
+    """The UTF-8 text of a knowledge file, or a KnowledgeError naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise KnowledgeError(path, f"is not UTF-8 text{hint}", line) from exc
+
+
 def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) for each non-empty row; a missing column or bad encoding is an error."""
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise KnowledgeError(path, "is not UTF-8 text; save it as UTF-8 (CSV UTF-8 in a spreadsheet)", line) from exc
+    text = decode_utf8(path, path.read_bytes(), "; save it as UTF-8 (CSV UTF-8 in a spreadsheet)")
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise KnowledgeError(path, "looks like a binary file, not CSV; save it as CSV UTF-8", line)

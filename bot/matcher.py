@@ -140,7 +140,7 @@ class Engine:
                                             body.split("\n") if body else [], openings.split("\n") if openings else [])
         self.children: dict[tuple[str, tuple[int, ...]], list[SectionRow]] = {}
         for (doc, path), section in self.sections.items():
-            if len(path) > 1 or path != (0,):
+            if path != (0,):
                 self.children.setdefault((doc, path[:-1]), []).append(section)
         self.heading_context = {
             (doc, path): " ".join(self.sections[(doc, path[:i])].match_text for i in range(1, len(path) + 1)
@@ -241,9 +241,8 @@ class Engine:
 
     def ask(self, question: str) -> Answer:
         question = question if isinstance(question, str) else ""
-        if len(question) > MAX_QUESTION_CHARS * 4:  # before any work on it: 100 KB costs nothing
-            return self._decline(question, f"问题太长了（{len(question)}字）。请用一句话提问，例如：困难归侨补助发了多少？")
-        q = fold(question)
+        # Folding can only shorten by so much: 100 KB is measured as it came, at no cost.
+        q = fold(question) if len(question) <= MAX_QUESTION_CHARS * 4 else question
         if not q:
             return self._decline(question, "请输入一个问题，例如：合同外资引进了多少？")
         if len(q) > MAX_QUESTION_CHARS:

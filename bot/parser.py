@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .curated import KnowledgeError
+from .curated import KnowledgeError, decode_utf8
 from .normalize import Replacer, balance_quotes, display_punctuation, strip_control
 
 CN_DIGITS = "零一二三四五六七八九十百"
@@ -112,10 +112,8 @@ def decode_report(path: Path, data: bytes) -> str:
     else:
         try:
             text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            hint = " (it looks like GBK; re-save it as UTF-8)" if _looks_gbk(data) else ""
-            raise KnowledgeError(path, f"is not UTF-8 text{hint}", line) from exc
+        except UnicodeDecodeError:
+            text = decode_utf8(path, data, " (it looks like GBK; re-save it as UTF-8)" if _looks_gbk(data) else "")
     if not text.strip():
         raise KnowledgeError(path, "is empty; put the report's text in it or remove it")
     return text

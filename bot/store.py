@@ -191,13 +191,21 @@ def build(knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] =
     return target
 
 
-def _complete(path: Path) -> bool:
+def _meta(path: Path) -> dict[str, str]:
+    """A store's meta table; empty for a file that is not a readable store."""
     try:
         with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-            row = conn.execute("select value from meta where key = 'complete'").fetchone()
-            return bool(row and row[0] == "1")
+            return dict(conn.execute("select key, value from meta"))
     except sqlite3.Error:
-        return False
+        return {}
+
+
+def _complete(path: Path) -> bool:
+    return _meta(path).get("complete") == "1"
+
+
+def _stores_newest_first(data_dir: Path) -> list[Path]:
+    return sorted(data_dir.glob("store-*.db"), key=_mtime, reverse=True)
 
 
 SECTION_COLUMNS = ("doc", "path", "depth", "marker", "title", "heading", "label", "match_text", "tokens",
@@ -208,12 +216,8 @@ DOCUMENT_COLUMNS = ("doc", "title", "chars", "sections", "facts", "file_hash")
 
 def _previous(data_dir: Path, analysis: str) -> Path | None:
     """The newest complete store analysed the same way: its rows for unchanged reports are reused."""
-    for candidate in sorted(data_dir.glob("store-*.db"), key=lambda p: p.stat().st_mtime, reverse=True):
-        try:
-            with sqlite3.connect(f"file:{candidate}?mode=ro", uri=True) as conn:
-                meta = dict(conn.execute("select key, value from meta"))
-        except sqlite3.Error:
-            continue
+    for candidate in _stores_newest_first(data_dir):
+        meta = _meta(candidate)
         if meta.get("complete") == "1" and meta.get("analysis") == analysis:
             return candidate
     return None
@@ -359,6 +363,5 @@ def _mtime(path: Path) -> float:
 def _prune(data_dir: Path, keep: Path) -> None:
     """Keep the newest stores (the one serving and the one before it); drop older ones that no
     engine holds."""
-    stores = sorted(data_dir.glob("store-*.db"), key=_mtime, reverse=True)
-    for old in [s for s in stores if s != keep][KEEP_STORES - 1:]:
+    for old in [s for s in _stores_newest_first(data_dir) if s != keep][KEEP_STORES - 1:]:
         _remove_if_unused(old)
