@@ -56,17 +56,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from . import store
-
-    settings = Settings.from_env(args.knowledge)
     started = time.monotonic()
-    path = store.build(settings.knowledge_dir, settings.data_dir, _progress)
-    from .matcher import Engine
-
-    engine = Engine(path)
-    engine.validate(settings.knowledge_dir)
+    engine, _ = _engine(args)  # builds when the knowledge changed, then checks it answers its FAQ
     counts = ", ".join(f"{k} {v}" for k, v in engine.counts().items())
-    print(f"store {path} ready in {time.monotonic() - started:.1f}s: {counts}")
+    print(f"store {engine.store_file} ready in {time.monotonic() - started:.1f}s: {counts}")
     return 0
 
 
