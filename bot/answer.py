@@ -34,6 +34,7 @@ class Answer:
     score: float = 0.0
     suggestions: list[str] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    kind: str = "answer"  # "smalltalk" and "followup" come from the conversation, not from one question
 
     def to_json(self) -> dict:
         return {

@@ -73,9 +73,11 @@ def _outline_text(engine) -> str:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    from .conversation import Conversation
     from .matcher import parse_section_ref
 
     engine, _ = _engine(args)
+    conversation = Conversation()  # follow-ups (那…呢, 还有呢, 详细说说) lean on the last question
     docs = "、".join(engine.documents.values())
     print(f"侨务问答（{docs}）。输入问题，/help 帮助，/quit 退出。")
     while True:
@@ -96,7 +98,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
             doc = next(iter(engine.documents))
             print(engine.show_section(doc, parse_section_ref(line)).text)
         else:
-            print(reply.to_plain(engine.ask(line)))
+            print(reply.to_plain(conversation.respond(engine, line, key="console")))
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
