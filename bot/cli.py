@@ -9,11 +9,12 @@ import os
 import sqlite3
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from . import reply
 from .config import ConfigError, Settings
-from .curated import KnowledgeError
+from .curated import AdminError, KnowledgeError
 
 EXAMPLES = ["合同外资引进了多少？", "侨商会换届是谁来祝贺的？", "侨务宣传有哪些做法？", "困難歸僑的補助一共發了多少？"]
 HELP = """命令：
@@ -115,6 +116,57 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_reports(args: argparse.Namespace) -> int:
+    from .knowledge_home import list_reports
+
+    settings = Settings.from_env(args.knowledge)
+    for r in list_reports(settings.knowledge_dir):
+        added = f"  added {r.added_at}" + (f" by {r.added_by}" if r.added_by else "") if r.added_at else ""
+        print(f"{r.id}  {r.path.name}{added}")
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add a report file to the knowledge home; a report that does not build is taken back."""
+    from .knowledge_home import add_report, undo_add
+
+    settings = Settings.from_env(args.knowledge)
+    source = Path(args.file)
+    added = add_report(settings.knowledge_dir, source.name, source.read_bytes(), by="shell", replace=args.replace)
+    return _rebuild_or(settings, lambda: undo_add(settings.knowledge_dir, added), f"added {added.name}")
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from .knowledge_home import remove_report, restore_report
+
+    settings = Settings.from_env(args.knowledge)
+    remove_report(settings.knowledge_dir, args.id)
+    return _rebuild_or(settings, lambda: restore_report(settings.knowledge_dir, args.id),
+                       f"removed {args.id} (qiaobot restore {args.id} brings it back)")
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .knowledge_home import remove_report, restore_report
+
+    settings = Settings.from_env(args.knowledge)
+    restore_report(settings.knowledge_dir, args.id)
+    return _rebuild_or(settings, lambda: remove_report(settings.knowledge_dir, args.id), f"restored {args.id}")
+
+
+def _rebuild_or(settings: Settings, undo: Callable[[], object], done: str) -> int:
+    """Build the changed knowledge; when it does not build, undo the change and say why (exit 1)."""
+    from .matcher import Engine
+
+    try:
+        engine = Engine.open(settings.knowledge_dir, settings.data_dir, _progress)
+    except KnowledgeError:
+        undo()
+        raise
+    counts = ", ".join(f"{k} {v}" for k, v in engine.counts().items())
+    print(f"{done}; knowledge now: {counts}")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from . import telegram_bot
 
@@ -140,6 +192,19 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("chat", parents=[knowledge], help="talk to the bot in the console").set_defaults(func=cmd_chat)
     sub.add_parser("build", parents=[knowledge], help="build the knowledge store now").set_defaults(func=cmd_build)
 
+    sub.add_parser("reports", parents=[knowledge], help="list the reports in the knowledge home"
+                   ).set_defaults(func=cmd_reports)
+    ad = sub.add_parser("add", parents=[knowledge], help="add a report file (.txt .md .docx .pdf) and rebuild")
+    ad.add_argument("file")
+    ad.add_argument("--replace", action="store_true", help="replace the report of the same name")
+    ad.set_defaults(func=cmd_add)
+    rm = sub.add_parser("remove", parents=[knowledge], help="move a report to the recoverable .removed folder")
+    rm.add_argument("id", help="the report's id (its file name without extension; see qiaobot reports)")
+    rm.set_defaults(func=cmd_remove)
+    rs = sub.add_parser("restore", parents=[knowledge], help="bring back a removed report")
+    rs.add_argument("id")
+    rs.set_defaults(func=cmd_restore)
+
     e = sub.add_parser("eval", parents=[knowledge], help="score a question set (JSON lines)")
     e.add_argument("file")
     e.add_argument("--failures", action="store_true", help="also list every question not answered correctly")
@@ -163,9 +228,15 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv2)
     try:
         return args.func(args)
-    except (ConfigError, KnowledgeError) as exc:
+    except KnowledgeError as exc:  # bad knowledge: the file (and line) is named
+        print(f"qiaobot: {exc}", file=sys.stderr)
+        return 1
+    except ConfigError as exc:  # a usage error: a setting or an option
         print(f"qiaobot: {exc}", file=sys.stderr)
         return 2
+    except AdminError as exc:
+        print(f"qiaobot: {exc}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
     except (OSError, sqlite3.Error) as exc:  # a full disk, a read-only data folder

@@ -35,6 +35,10 @@ class KnowledgeError(Exception):
         super().__init__(f"{where}: {message}")
 
 
+class AdminError(ValueError):
+    """An admin's request that cannot be done (a report name, an FAQ entry); the message says why."""
+
+
 @dataclass(frozen=True)
 class FaqEntry:
     question: str
@@ -103,7 +107,7 @@ def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, st
             raise KnowledgeError(path, _csv_problem(exc), line) from exc
         if None in row:
             raise KnowledgeError(path, "has more cells than the header; put commas inside quotes", line)
-        cleaned = {k: (v or "").strip() for k, v in row.items()}
+        cleaned = {k: _read_cell((v or "").strip()) for k, v in row.items()}
         if any(cleaned.values()) and not cleaned[required[0]].startswith("#"):
             rows.append((line, cleaned))
 
@@ -116,6 +120,37 @@ def _csv_problem(exc: csv.Error) -> str:
     return f"is not valid CSV ({exc})"
 
 
+# Spreadsheets (Excel, WPS) evaluate a cell that starts with one of these: written with a leading
+# apostrophe, which they show as text, and read back without it (OWASP's advice for CSV).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_QUESTION_CHARS = 120  # the longest question the engine takes
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_WORDY = re.compile(r"\w")
+
+
+def neutralise_cell(value: str) -> str:
+    """A cell no spreadsheet evaluates: `=1+1` → `'=1+1`."""
+    return "'" + value if value.startswith(FORMULA_STARTS) or value.startswith("'") else value
+
+
+def _read_cell(value: str) -> str:
+    """The cell as the admin typed it: the apostrophe `neutralise_cell` added is dropped."""
+    return value[1:] if value.startswith("'") and value[1:2] and value[1:].startswith((*FORMULA_STARTS, "'")) else value
+
+
+def check_faq_cells(question: str, answer: str, path: Path | str = FAQ_FILE, line: int | None = None) -> None:
+    """What every FAQ entry needs, at build time and before /addfaq writes one."""
+    if not question or not answer:
+        raise KnowledgeError(path, "an FAQ entry needs both a question and an answer", line)
+    if question.startswith("#"):
+        raise KnowledgeError(path, "a question may not start with # (that marks a comment line)", line)
+    if not _CJK.search(question) or not _WORDY.search(question):
+        raise KnowledgeError(path, f"the question {question!r} has no Chinese words; write it as users ask", line)
+    if len(question) > MAX_QUESTION_CHARS:
+        raise KnowledgeError(path, f"the question is {len(question)} characters; keep it under "
+                             f"{MAX_QUESTION_CHARS}", line)
+
+
 def _question_key(question: str) -> str:
     """Two FAQ questions are the same if they differ only in width, script, case or end punctuation."""
     return fold(question).rstrip("?？!！。.~～ ")
@@ -124,14 +159,15 @@ def _question_key(question: str) -> str:
 def read_faq(path: Path) -> list[FaqEntry]:
     entries, seen = [], {}
     for line, row in _rows(path, ("question", "answer")):
-        if not row["question"] or not row["answer"]:
-            raise KnowledgeError(path, "an FAQ entry needs both a question and an answer", line)
-        key = _question_key(row["question"])
-        if key in seen:
-            raise KnowledgeError(path, f"the question {row['question']!r} is already on line {seen[key]}", line)
-        seen[key] = line
+        check_faq_cells(row["question"], row["answer"], path, line)
+        alternates = split_list(row.get("alternates", ""))
+        for phrasing in (row["question"], *alternates):
+            key = _question_key(phrasing)
+            if key in seen and seen[key] != line:
+                raise KnowledgeError(path, f"the question {phrasing!r} is already on line {seen[key]}", line)
+            seen[key] = line
         entries.append(
-            FaqEntry(row["question"], split_list(row.get("alternates", "")), row["answer"], row.get("doc", ""),
+            FaqEntry(row["question"], alternates, row["answer"], row.get("doc", ""),
                      row.get("section", ""), line)
         )
     return entries
@@ -192,7 +228,9 @@ def append_faq(knowledge_dir: Path, question: str, answer: str, section: str = "
         if any(_question_key(e.question) == _question_key(question) for e in read_faq(path)):
             raise ValueError(f"faq.csv already has the question {question!r}")
         header = next(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
-    row = {"question": question, "answer": answer, "doc": doc, "section": section}
+    check_faq_cells(question, answer, path)
+    row = {k: neutralise_cell(v) for k, v in
+           {"question": question, "answer": answer, "doc": doc, "section": section}.items()}
     lost = [k for k, v in row.items() if v and k not in header]
     if lost:
         raise ValueError(f"faq.csv has no {lost[0]!r} column; add it to the header row")

@@ -208,6 +208,12 @@ def _stores_newest_first(data_dir: Path) -> list[Path]:
     return sorted(data_dir.glob("store-*.db"), key=_mtime, reverse=True)
 
 
+def serving_candidates(data_dir: Path) -> list[Path]:
+    """Complete stores of this version, newest first: what can serve when the knowledge does not build."""
+    return [s for s in _stores_newest_first(data_dir) if _meta(s).get("complete") == "1"
+            and _meta(s).get("schema") == SCHEMA_VERSION]
+
+
 SECTION_COLUMNS = ("doc", "path", "depth", "marker", "title", "heading", "label", "match_text", "tokens",
                    "index_terms", "body", "openings")
 FACT_COLUMNS = ("doc", "path", "seq", "text", "original", "match_text", "tokens", "index_terms", "features")

@@ -131,7 +131,7 @@ def serving(tmp_path_factory) -> tuple[Engine, Path]:
                          ids=[c[0] for c in CLI_BAD])
 def test_build_refuses_with_one_line_naming_the_file(builds, case_id, where, says):
     out = builds[case_id]
-    assert out.returncode == 2, out.stdout + out.stderr
+    assert out.returncode == 1, out.stdout + out.stderr
     message = out.stderr.strip()
     assert "Traceback" not in message and "\n" not in message, message
     assert message.startswith("qiaobot: ") and where in message and says in message, message
