@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .activity import MIN_KEY_CHARS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -41,6 +44,23 @@ def parse_admin_ids(raw: str) -> frozenset[int]:
     return frozenset(ids)
 
 
+def read_id_key(env: Mapping[str, str]) -> str | None:
+    """BOT_ID_KEY, or the file BOT_ID_KEY_FILE names (a Docker secret); None: the key file in the data folder."""
+    key, source = env.get("BOT_ID_KEY", "").strip(), "BOT_ID_KEY"
+    if not key and env.get("BOT_ID_KEY_FILE"):
+        source = "BOT_ID_KEY_FILE"
+        try:
+            key = Path(env["BOT_ID_KEY_FILE"]).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"BOT_ID_KEY_FILE: cannot read {env['BOT_ID_KEY_FILE']} ({exc})") from exc
+    if not key:
+        return None
+    if len(key) < MIN_KEY_CHARS:
+        raise ConfigError(f"{source}: the key is shorter than {MIN_KEY_CHARS} characters and could be guessed; "
+                          "make one with: openssl rand -hex 32")
+    return key
+
+
 @dataclass(frozen=True)
 class Settings:
     knowledge_dir: Path
@@ -48,6 +68,7 @@ class Settings:
     token: str | None = field(default=None, repr=False)  # never printed
     api_base_url: str | None = None
     admin_ids: frozenset[int] = frozenset()
+    id_key: str | None = field(default=None, repr=False)  # BOT_ID_KEY; None: the key file in data_dir
 
     @classmethod
     def from_env(cls, knowledge_dir: str | Path | None = None) -> Settings:
@@ -67,7 +88,7 @@ class Settings:
         if base_url and not base_url.startswith(("http://", "https://")):
             raise ConfigError("TELEGRAM_API_BASE_URL must start with http:// or https://")
         admins = parse_admin_ids(env.get("BOT_ADMIN_IDS", ""))
-        return cls(knowledge.resolve(), data.resolve(), token, base_url, admins)
+        return cls(knowledge.resolve(), data.resolve(), token, base_url, admins, read_id_key(env))
 
     def require_token(self) -> str:
         """The token for Telegram, or a ConfigError saying how to set it."""

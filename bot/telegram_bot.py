@@ -161,7 +161,7 @@ async def post_init(app: Application) -> None:
     settings: Settings = app.bot_data[SETTINGS]
     if app.bot_data.get(ENGINE) is None:
         app.bot_data[ENGINE] = await asyncio.to_thread(Engine.open, settings.knowledge_dir, settings.data_dir)
-    app.bot_data[ACTIVITY] = ActivityLog.open(settings.data_dir)
+    app.bot_data[ACTIVITY] = ActivityLog.open(settings.data_dir, settings.id_key)
     app.bot_data[LIMITER] = RateLimiter(capacity=8, rate=0.25)
     # Clients send an inline query per pause in typing, so inline gets a roomier bucket of its own.
     app.bot_data[INLINE_LIMITER] = RateLimiter(capacity=30, rate=1.0)

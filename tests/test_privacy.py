@@ -1,0 +1,152 @@
+"""Privacy of the people who ask: pseudonyms keyed outside the database, retention, /forget."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import shutil
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+
+from bot.activity import ACTIVITY_FILE, DAY, KEY_FILE, ActivityLog
+from bot.answer import Answer
+from bot.config import ConfigError, Settings
+
+USER, OTHER, CHAT = 987_654_321, 123_123_123, 987_654_321  # a private chat's id is the user's id
+OLD_SCHEMA = """
+create table meta (key text primary key, value text not null);
+create table questions (id integer primary key, at real not null, user_hash text not null,
+    chat_hash text not null, channel text not null, question text not null, answered integer not null,
+    score real not null, doc text not null default '', path text not null default '[]',
+    suggestions text not null default '[]', feedback integer, feedback_at real,
+    faq_added integer not null default 0);
+create table faq_additions (id integer primary key, at real not null, admin_hash text not null,
+    question text not null, answer text not null, section text not null, source_id integer);
+"""
+
+
+def question(text: str = "我的侨眷证明怎么办？") -> Answer:
+    return Answer(text, False, "没有提到", [], 0.1)
+
+
+def db_bytes(folder: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.glob(ACTIVITY_FILE + "*")))
+
+
+def stored_values(db_file: Path) -> list[str]:
+    """Every cell of every table: what an attacker holding the file alone can use."""
+    db = sqlite3.connect(db_file)
+    tables = [t for (t,) in db.execute("select name from sqlite_master where type = 'table'")]
+    values = [str(v) for t in tables for row in db.execute(f"select * from {t}") for v in row if v is not None]
+    db.close()
+    return values
+
+
+def candidate_keys(values: list[str]) -> list[bytes]:
+    keys = [v.encode() for v in values]
+    for v in values:
+        with contextlib.suppress(ValueError):
+            keys.append(bytes.fromhex(v))
+    return keys + [b""]
+
+
+def test_a_copy_of_the_database_alone_gives_no_id_back(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    log = ActivityLog.open(data)
+    for n in range(5):
+        log.log_question(USER + n, CHAT + n, "private", question())
+    stored = {log.user_hash(USER), log.chat_hash(CHAT)}
+    log.close()
+    key = (data / KEY_FILE).read_bytes().strip()
+    assert stat.S_IMODE((data / KEY_FILE).stat().st_mode) == 0o600
+    backup = tmp_path / "backup"
+    backup.mkdir()
+    shutil.copy(data / ACTIVITY_FILE, backup / ACTIVITY_FILE)  # as a backup or an export carries it
+    assert key not in db_bytes(data) and key not in db_bytes(backup)
+    values = stored_values(backup / ACTIVITY_FILE)
+    assert stored <= set(values)
+    # The attacker knows the format and tries ids near a known one with everything the file holds.
+    for candidate in candidate_keys(values):
+        for uid in range(USER - 200, USER + 200):
+            for kind in ("user", "chat"):
+                message = f"{kind}:{uid}".encode()
+                assert hmac.new(candidate, message, hashlib.sha256).hexdigest()[:32] not in stored
+                assert hashlib.sha256(candidate + message).hexdigest()[:32] not in stored
+
+
+def test_the_key_file_survives_a_restart_and_is_the_same_for_two_logs(tmp_path: Path) -> None:
+    first = ActivityLog.open(tmp_path)
+    pseudonym = first.user_hash(USER)
+    first.close()
+    second = ActivityLog.open(tmp_path)
+    assert second.user_hash(USER) == pseudonym
+    second.close()
+    assert ActivityLog.open(tmp_path / "elsewhere").user_hash(USER) != pseudonym
+
+
+def test_the_key_may_come_from_the_environment_or_a_secret_file(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    key = "k" * 16 + "0123456789abcdef0123"
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BOT_ID_KEY", key)
+    settings = Settings.from_env()
+    assert settings.id_key == key and key not in repr(settings)
+    log = ActivityLog.open(settings.data_dir, settings.id_key)
+    assert not (settings.data_dir / KEY_FILE).exists()
+    assert log.user_hash(USER) == ActivityLog.open(tmp_path / "other", key).user_hash(USER)
+    monkeypatch.delenv("BOT_ID_KEY")
+    secret = tmp_path / "secret"
+    secret.write_text(key + "\n")
+    monkeypatch.setenv("BOT_ID_KEY_FILE", str(secret))
+    assert Settings.from_env().id_key == key
+    secret.write_text("short\n")
+    with pytest.raises(ConfigError, match="BOT_ID_KEY_FILE"):
+        Settings.from_env()
+    monkeypatch.setenv("BOT_ID_KEY_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ConfigError, match="BOT_ID_KEY_FILE"):
+        Settings.from_env()
+    monkeypatch.setenv("BOT_ID_KEY", "too short")
+    with pytest.raises(ConfigError, match="BOT_ID_KEY.*openssl rand"):
+        Settings.from_env()
+
+
+def old_log(folder: Path, salt: bytes) -> None:
+    """A question log as the bot wrote it before the key: pseudonyms salted with a salt kept in meta."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(folder / ACTIVITY_FILE)
+    db.executescript(OLD_SCHEMA)
+    db.execute("insert into meta values ('salt', ?)", (salt.hex(),))
+
+    def salted(kind: str, value: int) -> str:
+        return hmac.new(salt, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    for n, (uid, text, answered) in enumerate([(USER, "旧问题一", 1), (USER, "旧问题二", 0), (OTHER, "别人的旧问题", 0)]):
+        db.execute("insert into questions (at, user_hash, chat_hash, channel, question, answered, score)"
+                   " values (?, ?, ?, 'private', ?, ?, 0.5)",
+                   (1_700_000_000 + n, salted("user", uid), salted("chat", uid), text, answered))
+    db.commit()
+    db.close()
+
+
+def test_an_old_log_is_re_keyed_once_without_losing_counts(tmp_path: Path) -> None:
+    salt = bytes(range(32))
+    old_log(tmp_path, salt)
+    log = ActivityLog.open(tmp_path)
+    week = log.stats(DAY * 10_000)
+    assert (week.asked, week.answered, week.declined) == (3, 1, 2)
+    log.close()
+    raw = db_bytes(tmp_path)
+    assert salt.hex().encode() not in raw and salt not in raw  # VACUUM left no free page holding it
+    values = stored_values(tmp_path / ACTIVITY_FILE)
+    salted = hmac.new(salt, f"user:{USER}".encode(), hashlib.sha256).hexdigest()[:32]
+    assert salted not in values  # a backup taken before the migration does not link the new rows
+    for candidate in candidate_keys(values):
+        assert hmac.new(candidate, f"user:{USER}".encode(), hashlib.sha256).hexdigest()[:32] not in values
+    again = ActivityLog.open(tmp_path)  # a second start does not re-key again
+    assert again.set_feedback(1, USER, 1) and not again.set_feedback(3, USER, 1)  # askers are still known
+    assert again.set_feedback(3, OTHER, -1)
+    again.close()
