@@ -29,6 +29,7 @@ from .answer import Answer
 ACTIVITY_FILE = "activity.sqlite3"
 KEY_FILE = "id.key"  # in the data directory, mode 0600; never inside the database
 MIN_KEY_CHARS = 32  # a key from the environment shorter than this could be guessed
+RETENTION_DAYS = 180  # questions and feedback older than this are deleted (BOT_RETENTION_DAYS)
 MAX_QUESTION_CHARS = 500  # what the log keeps of one question; a 100 KB paste is not worth keeping
 DAY = 86_400.0
 WEEK = 7 * DAY
@@ -161,12 +162,16 @@ def _retry_while_locked(action: Callable[[], T], seconds: float = 10.0) -> T:
 class ActivityLog:
     """The question log in `data_dir/activity.sqlite3`. Safe to share between threads."""
 
-    def __init__(self, path: Path, key: bytes):
+    def __init__(self, path: Path, key: bytes, retention_days: int = RETENTION_DAYS):
+        if retention_days < 1:
+            raise ValueError("retention_days must be at least 1")
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._key = key
+        self.retention_days = retention_days
         self._legacy_salt: bytes | None = None  # a log from before the key: its ids were salted
         self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
         self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=10, isolation_level=None)
         self._db.execute("pragma busy_timeout=10000")
         # Deleted rows are overwritten, not just unlinked: /forget and retention leave no text behind.
@@ -174,6 +179,8 @@ class ActivityLog:
         with self._lock:
             _retry_while_locked(self._initialise)
             _retry_while_locked(self._migrate_salt)
+        self._open = True
+        self._purge_daily()
 
     def _initialise(self) -> None:
         """WAL and the schema. Two processes starting at once on a new file may find it locked while
@@ -215,13 +222,60 @@ class ActivityLog:
             self._legacy_salt = _seal(self._key, bytes.fromhex(sealed_row[0]))
 
     @classmethod
-    def open(cls, data_dir: Path, key: str | None = None) -> ActivityLog:
+    def open(cls, data_dir: Path, key: str | None = None, retention_days: int = RETENTION_DAYS) -> ActivityLog:
         """The log of a data directory, created on first use; `key` is BOT_ID_KEY (else the key file)."""
-        return cls(Path(data_dir) / ACTIVITY_FILE, id_key(data_dir, key))
+        return cls(Path(data_dir) / ACTIVITY_FILE, id_key(data_dir, key), retention_days)
 
     def close(self) -> None:
         with self._lock:
+            self._open = False
+            if self._timer is not None:
+                self._timer.cancel()
             self._db.close()
+
+    # what is kept, and for how long ----------------------------------------------------------
+
+    def _purge_daily(self) -> None:
+        """Purge now and again every day while open (a quiet bot still forgets on time)."""
+        try:
+            self.purge()
+        except sqlite3.Error:
+            log.exception("could not delete expired questions; trying again in a day")
+        with self._lock:
+            if self._open:
+                self._timer = threading.Timer(DAY, self._purge_daily)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def purge(self, now: float | None = None) -> int:
+        """Delete questions (with their feedback) older than the retention; returns how many."""
+        cutoff = (time.time() if now is None else now) - self.retention_days * DAY
+        with self._lock:
+            if not self._open:
+                return 0
+            deleted = _retry_while_locked(
+                lambda: self._db.execute("delete from questions where at < ?", (cutoff,)).rowcount)
+            if deleted:
+                self._scrub()
+        if deleted:
+            log.info("deleted %d questions older than %d days", deleted, self.retention_days)
+        return deleted
+
+    def forget_user(self, user_id: int) -> int:
+        """/forget: delete every question (with its feedback) this user asked; returns how many."""
+        hashes = self._hashes("user", user_id)
+        with self._lock:
+            deleted = self._db.execute(
+                f"delete from questions where user_hash in ({', '.join('?' * len(hashes))})", hashes).rowcount
+            self._scrub()
+        return deleted
+
+    def _scrub(self) -> None:
+        """Deleted rows are zeroed in their pages (secure_delete); copying the WAL back and truncating it
+        removes the old versions of those pages as well, so no file of the data folder keeps the text."""
+        busy, _, _ = self._db.execute("pragma wal_checkpoint(truncate)").fetchone()
+        if busy:  # another process is reading: its next checkpoint finishes the job
+            log.warning("question log: deleted rows stay in the WAL until the next checkpoint")
 
     def hash_id(self, kind: str, value: int) -> str:
         """A stable pseudonym for a user or chat id; without the key it cannot be reversed by trying ids."""
@@ -376,6 +430,11 @@ class RateLimiter:
             del self._buckets[key]
             self._warned.discard(key)
 
+    def forget(self, key: object) -> None:
+        """Drop what is kept about one key (/forget)."""
+        self._buckets.pop(key, None)
+        self._warned.discard(key)
+
     def reset(self) -> None:
         """Forgive everyone (a restart does the same)."""
         self._buckets.clear()
@@ -383,3 +442,6 @@ class RateLimiter:
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._buckets

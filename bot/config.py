@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .activity import MIN_KEY_CHARS
+from .activity import MIN_KEY_CHARS, RETENTION_DAYS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -61,6 +61,16 @@ def read_id_key(env: Mapping[str, str]) -> str | None:
     return key
 
 
+def read_retention_days(env: Mapping[str, str]) -> int:
+    """BOT_RETENTION_DAYS: how many days questions and feedback are kept."""
+    raw = env.get("BOT_RETENTION_DAYS", "").strip()
+    if not raw:
+        return RETENTION_DAYS
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"BOT_RETENTION_DAYS: {raw!r} is not a number of days (1 or more), e.g. BOT_RETENTION_DAYS=180")
+    return int(raw)
+
+
 @dataclass(frozen=True)
 class Settings:
     knowledge_dir: Path
@@ -69,6 +79,7 @@ class Settings:
     api_base_url: str | None = None
     admin_ids: frozenset[int] = frozenset()
     id_key: str | None = field(default=None, repr=False)  # BOT_ID_KEY; None: the key file in data_dir
+    retention_days: int = RETENTION_DAYS
 
     @classmethod
     def from_env(cls, knowledge_dir: str | Path | None = None) -> Settings:
@@ -88,7 +99,8 @@ class Settings:
         if base_url and not base_url.startswith(("http://", "https://")):
             raise ConfigError("TELEGRAM_API_BASE_URL must start with http:// or https://")
         admins = parse_admin_ids(env.get("BOT_ADMIN_IDS", ""))
-        return cls(knowledge.resolve(), data.resolve(), token, base_url, admins, read_id_key(env))
+        return cls(knowledge.resolve(), data.resolve(), token, base_url, admins, read_id_key(env),
+                   read_retention_days(env))
 
     def require_token(self) -> str:
         """The token for Telegram, or a ConfigError saying how to set it."""

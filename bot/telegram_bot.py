@@ -90,6 +90,7 @@ USER_COMMANDS = [
     ("help", "使用说明和示例问题"),
     ("sections", "报告目录"),
     ("ask", "提问（在群里用）：/ask 问题"),
+    ("forget", "删除我的提问记录"),
 ]
 ADMIN_COMMANDS = [
     ("reload", "重新加载知识库"),
@@ -132,6 +133,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
     app.add_handler(CommandHandler(["start", "help"], start, filters=COMMAND_FILTER))
     app.add_handler(CommandHandler("ask", ask_command, filters=COMMAND_FILTER))
     app.add_handler(CommandHandler("sections", sections_command, filters=COMMAND_FILTER))
+    app.add_handler(CommandHandler("forget", forget_command, filters=COMMAND_FILTER))
     app.add_handler(CommandHandler("reload", reload_command, filters=COMMAND_FILTER, block=False))
     app.add_handler(CommandHandler("stats", stats_command, filters=COMMAND_FILTER))
     app.add_handler(CommandHandler("unanswered", unanswered_command, filters=COMMAND_FILTER))
@@ -161,7 +163,7 @@ async def post_init(app: Application) -> None:
     settings: Settings = app.bot_data[SETTINGS]
     if app.bot_data.get(ENGINE) is None:
         app.bot_data[ENGINE] = await asyncio.to_thread(Engine.open, settings.knowledge_dir, settings.data_dir)
-    app.bot_data[ACTIVITY] = ActivityLog.open(settings.data_dir, settings.id_key)
+    app.bot_data[ACTIVITY] = ActivityLog.open(settings.data_dir, settings.id_key, settings.retention_days)
     app.bot_data[LIMITER] = RateLimiter(capacity=8, rate=0.25)
     # Clients send an inline query per pause in typing, so inline gets a roomier bucket of its own.
     app.bot_data[INLINE_LIMITER] = RateLimiter(capacity=30, rate=1.0)
@@ -455,6 +457,7 @@ async def start(update: Update, context: Context) -> None:
         "/sections 查看报告目录",
         "/ask 问题 — 在群里提问（也可以 @我 或回复我的消息）",
         "/help 使用说明",
+        "/forget 删除我的提问记录",
         f"在任何聊天里输入 @{username} 问题，也可以查询。",
     ]
     if _is_admin(update, context):
@@ -497,6 +500,17 @@ async def ask_command(update: Update, context: Context) -> None:
         await say(update, context, "用法：/ask 问题，例如 /ask 合同外资引进了多少？")
         return
     await answer_question(update, context, question, message.chat.type, reply_to=message.message_id)
+
+
+async def forget_command(update: Update, context: Context) -> None:
+    """/forget: delete this user's questions, feedback and rate-limit state (the log does the work)."""
+    user = update.effective_user
+    if user is None:
+        return
+    removed = await asyncio.to_thread(_activity(context).forget_user, user.id)
+    for limiter in (context.bot_data[LIMITER], context.bot_data[INLINE_LIMITER]):
+        limiter.forget(user.id)
+    await say(update, context, f"已删除您的 {removed} 条提问记录（连同评价和频率限制记录）。")
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -706,7 +720,8 @@ async def stats_command(update: Update, context: Context) -> None:
         return
     activity = _activity(context)
     day, week = activity.stats(DAY), activity.stats(WEEK)
-    lines = ["<b>提问统计</b>", _stats_line("最近一天", day), _stats_line("最近一周", week)]
+    lines = ["<b>提问统计</b>", _stats_line("最近一天", day), _stats_line("最近一周", week),
+             f"提问和评价保留 {activity.retention_days} 天后自动删除；用户发送 /forget 可随时删除自己的记录。"]
     if week.top:
         lines += ["", "<b>一周内常问的问题</b>"]
         lines += [f"{n}. {html.escape(_short(q, 60))}（{count} 次）" for n, (q, count) in enumerate(week.top, 1)]

@@ -8,6 +8,7 @@ import hmac
 import shutil
 import sqlite3
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,9 @@ import pytest
 from bot.activity import ACTIVITY_FILE, DAY, KEY_FILE, ActivityLog
 from bot.answer import Answer
 from bot.config import ConfigError, Settings
+from tests.fakebotapi import FakeBotAPI
+from tests.telegram_fixtures import OTHER as OTHER_ID
+from tests.telegram_fixtures import USER as USER_ID
 
 USER, OTHER, CHAT = 987_654_321, 123_123_123, 987_654_321  # a private chat's id is the user's id
 OLD_SCHEMA = """
@@ -127,7 +131,7 @@ def old_log(folder: Path, salt: bytes) -> None:
     for n, (uid, text, answered) in enumerate([(USER, "旧问题一", 1), (USER, "旧问题二", 0), (OTHER, "别人的旧问题", 0)]):
         db.execute("insert into questions (at, user_hash, chat_hash, channel, question, answered, score)"
                    " values (?, ?, ?, 'private', ?, ?, 0.5)",
-                   (1_700_000_000 + n, salted("user", uid), salted("chat", uid), text, answered))
+                   (time.time() - 60 * n, salted("user", uid), salted("chat", uid), text, answered))
     db.commit()
     db.close()
 
@@ -150,3 +154,80 @@ def test_an_old_log_is_re_keyed_once_without_losing_counts(tmp_path: Path) -> No
     assert again.set_feedback(1, USER, 1) and not again.set_feedback(3, USER, 1)  # askers are still known
     assert again.set_feedback(3, OTHER, -1)
     again.close()
+
+
+# --- retention -------------------------------------------------------------------------------------
+
+def test_questions_older_than_the_retention_are_gone_after_a_restart(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    now = time.time()
+    log = ActivityLog.open(tmp_path)
+    log.log_question(USER, CHAT, "private", question("两百天前的问题"), at=now - 200 * DAY)
+    old = log.log_question(USER, CHAT, "private", question("十天前的问题"), at=now - 10 * DAY)
+    log.set_feedback(old, USER, -1)
+    log.log_question(USER, CHAT, "private", question("今天的问题"), at=now - 60)
+    log.close()
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BOT_RETENTION_DAYS", raising=False)
+    assert Settings.from_env().retention_days == 180
+    again = ActivityLog.open(tmp_path, retention_days=Settings.from_env().retention_days)
+    assert again.get(1) is None and again.get(old) is not None
+    again.close()
+    assert "两百天前的问题".encode() not in db_bytes(tmp_path)
+    monkeypatch.setenv("BOT_RETENTION_DAYS", "7")
+    week = ActivityLog.open(tmp_path, retention_days=Settings.from_env().retention_days)
+    assert week.get(old) is None and week.stats(DAY).asked == 1
+    assert week.purge(now=now + 8 * DAY) == 1
+    week.close()
+    raw = db_bytes(tmp_path)
+    assert "十天前的问题".encode() not in raw and "今天的问题".encode() not in raw
+
+
+@pytest.mark.parametrize("raw", ["0", "-3", "half a year", "1.5"])
+def test_a_bad_retention_is_refused_with_its_name(raw: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("BOT_RETENTION_DAYS", raw)
+    with pytest.raises(ConfigError, match="BOT_RETENTION_DAYS"):
+        Settings.from_env()
+
+
+def test_forget_removes_a_migrated_logs_rows_too(tmp_path: Path) -> None:
+    old_log(tmp_path, bytes(range(32)))
+    log = ActivityLog.open(tmp_path)
+    log.log_question(USER, CHAT, "private", question("新问题"))
+    assert log.forget_user(USER) == 3
+    assert log.stats(DAY * 10_000).asked == 1  # the other user's question stays
+    log.close()
+    raw = db_bytes(tmp_path)
+    assert "旧问题一".encode() not in raw and "新问题".encode() not in raw and "别人的旧问题".encode() in raw
+
+
+# --- /forget through Telegram ----------------------------------------------------------------------
+
+SECRET_QUESTION = "我叔叔陈某某的归侨证明号码 A7731 丢了怎么补办？"
+
+
+@pytest.mark.anyio
+async def test_forget_leaves_nothing_of_that_user_in_the_data_folder(fake_api: FakeBotAPI, bot,
+                                                                      bot_settings: Settings) -> None:
+    for text in (SECRET_QUESTION, "合同外资引进了多少？"):
+        since = fake_api.mark()
+        fake_api.send_text(USER_ID, text)
+        await fake_api.wait_for("sendMessage", since=since)
+    since = fake_api.mark()
+    fake_api.send_text(OTHER_ID, "别人的问题：华侨农场有多大？")
+    await fake_api.wait_for("sendMessage", since=since)
+    assert SECRET_QUESTION.encode() in folder_bytes(bot_settings.data_dir)
+    since = fake_api.mark()
+    fake_api.send_text(USER_ID, "/forget")
+    (reply,) = await fake_api.wait_for("sendMessage", since=since, chat_id=USER_ID)
+    assert "已删除您的 2 条提问记录" in reply.params["text"]
+    raw = folder_bytes(bot_settings.data_dir)
+    assert SECRET_QUESTION.encode() not in raw and "合同外资引进了多少".encode() not in raw
+    assert "别人的问题".encode() in raw
+    assert USER_ID not in bot.bot_data["limiter"] and OTHER_ID in bot.bot_data["limiter"]
+
+
+def folder_bytes(folder: Path) -> bytes:
+    """Every file of the data folder, the question log's -wal and -shm included."""
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
