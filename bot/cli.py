@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import reply
+from . import redaction, reply
 from .config import ConfigError, Settings
 from .curated import KnowledgeError
 
@@ -30,7 +30,7 @@ def _progress(message: str) -> None:
 def _engine(args: argparse.Namespace):
     from .matcher import Engine
 
-    settings = Settings.from_env(getattr(args, "knowledge", None))
+    settings: Settings = args.settings
     return Engine.open(settings.knowledge_dir, settings.data_dir, _progress), settings
 
 
@@ -116,7 +116,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from . import telegram_bot
 
-    settings = Settings.from_env(args.knowledge)
+    settings: Settings = args.settings
     settings.require_token()
     telegram_bot.run(settings, webhook_url=args.webhook_url, port=args.port, secret_token=args.secret_token)
     return 0
@@ -151,25 +151,39 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def configure_logging(level: str) -> None:
+    """Logging set up once, every record passing the token redaction on its way out. At INFO and above
+    no record holds a user's text, name or id; DEBUG shows message contents (python-telegram-bot logs
+    raw updates there)."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level, force=True)
+    # httpx logs a line per request at INFO (a getUpdates every few seconds): only with DEBUG.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    redaction.install()
+
+
+def _fail(message: str) -> int:
+    print(f"qiaobot: {redaction.redact(message)}", file=sys.stderr)
+    return 2
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=os.environ.get("LOG_LEVEL", "WARNING").upper())
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
+    redaction.install()  # before anything can fail with the token in its text
     args = parser().parse_args(argv)
+    try:
+        args.settings = Settings.from_env(getattr(args, "knowledge", None))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    configure_logging(args.settings.log_level)
     if args.command is None:
-        argv2 = ["run"] if os.environ.get("TELEGRAM_BOT_TOKEN") else ["chat"]
-        args = parser().parse_args(argv2)
+        args = parser().parse_args(["run"] if args.settings.token else ["chat"], namespace=args)
     try:
         return args.func(args)
     except (ConfigError, KnowledgeError) as exc:
-        print(f"qiaobot: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     except BrokenPipeError:
         return 0
     except (OSError, sqlite3.Error) as exc:  # a full disk, a read-only data folder
-        print(f"qiaobot: {exc}; if it concerns the data folder, check that BOT_DATA_DIR is writable and has space",
-              file=sys.stderr)
-        return 2
+        return _fail(f"{exc}; if it concerns the data folder, check that BOT_DATA_DIR is writable and has space")
 
 
 if __name__ == "__main__":

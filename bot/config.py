@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+from . import redaction
 from .activity import MIN_KEY_CHARS, RETENTION_DAYS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -61,6 +64,55 @@ def read_id_key(env: Mapping[str, str]) -> str | None:
     return key
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+TOKEN_IN_URL = re.compile(r"/bot\d+:")
+
+
+def read_log_level(env: Mapping[str, str]) -> str:
+    """LOG_LEVEL: a level name; DEBUG also logs message contents (python-telegram-bot logs raw updates)."""
+    level = env.get("LOG_LEVEL", "").strip().upper() or "WARNING"
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL: {level!r} is not a log level; use one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
+def bot_api_url(variable: str, raw: str, suffix: str) -> str:
+    """A Bot API URL to which python-telegram-bot appends the token: completed to end in `suffix`
+    ("/bot", "/file/bot") when given without it; refused, naming `variable`, when it is no URL or
+    already holds a token. Messages show the URL with any token masked."""
+    shown = redaction.redact(raw)
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 - raises for a port that is not a number
+    except ValueError:  # urllib's own message would quote the port, which may be the token
+        raise ConfigError(f"{variable}: {shown} is not a valid URL (check the host and the port), "
+                          "e.g. http://localhost:8081") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{variable}: {shown} is not an http:// or https:// URL, e.g. https://api.telegram.org")
+    if parts.query or parts.fragment or TOKEN_IN_URL.search(parts.path) or redaction.MASK in shown:
+        raise ConfigError(f"{variable}: {shown} must end at {suffix}, without the token "
+                          "(python-telegram-bot appends it), e.g. https://api.telegram.org" + suffix)
+    if "{token}" in parts.path:  # python-telegram-bot's own template: it knows where the token goes
+        return raw
+    path, head = parts.path.rstrip("/"), suffix.removesuffix("/bot")  # head: "" or "/file"
+    if not path.endswith("/bot"):
+        path += "/bot" if head and path.endswith(head) else suffix
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def read_api_urls(env: Mapping[str, str]) -> tuple[str | None, str | None]:
+    """TELEGRAM_API_BASE_URL and TELEGRAM_API_FILE_URL; the file URL defaults to the base URL's prefix
+    with /file/bot. (None, None): Telegram's own."""
+    base_raw = env.get("TELEGRAM_API_BASE_URL", "").strip()
+    file_raw = env.get("TELEGRAM_API_FILE_URL", "").strip()
+    base = bot_api_url("TELEGRAM_API_BASE_URL", base_raw, "/bot") if base_raw else None
+    if file_raw:
+        return base, bot_api_url("TELEGRAM_API_FILE_URL", file_raw, "/file/bot")
+    if base and base.endswith("/bot"):
+        return base, base.removesuffix("/bot") + "/file/bot"
+    return base, None
+
+
 def read_retention_days(env: Mapping[str, str]) -> int:
     """BOT_RETENTION_DAYS: how many days questions and feedback are kept."""
     raw = env.get("BOT_RETENTION_DAYS", "").strip()
@@ -80,6 +132,8 @@ class Settings:
     admin_ids: frozenset[int] = frozenset()
     id_key: str | None = field(default=None, repr=False)  # BOT_ID_KEY; None: the key file in data_dir
     retention_days: int = RETENTION_DAYS
+    api_file_url: str | None = None
+    log_level: str = "WARNING"
 
     @classmethod
     def from_env(cls, knowledge_dir: str | Path | None = None) -> Settings:
@@ -95,15 +149,15 @@ class Settings:
         except OSError as exc:
             raise ConfigError(f"BOT_DATA_DIR: cannot create {data} ({exc.strerror}); choose a writable folder") from exc
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
-        base_url = env.get("TELEGRAM_API_BASE_URL", "").strip() or None
-        if base_url and not base_url.startswith(("http://", "https://")):
-            raise ConfigError("TELEGRAM_API_BASE_URL must start with http:// or https://")
+        redaction.protect(token)  # from the moment it is read, nothing prints it
+        base_url, file_url = read_api_urls(env)
         admins = parse_admin_ids(env.get("BOT_ADMIN_IDS", ""))
         return cls(knowledge.resolve(), data.resolve(), token, base_url, admins, read_id_key(env),
-                   read_retention_days(env))
+                   read_retention_days(env), file_url, read_log_level(env))
 
     def require_token(self) -> str:
-        """The token for Telegram, or a ConfigError saying how to set it."""
+        """The token for Telegram (masked in all output from now on), or a ConfigError saying how to set it."""
+        redaction.protect(self.token)
         if not self.token:
             raise ConfigError("TELEGRAM_BOT_TOKEN is not set; get a token from @BotFather and export it")
         if ":" not in self.token:

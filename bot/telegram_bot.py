@@ -57,7 +57,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from . import curated
+from . import curated, redaction
 from .activity import DAY, WEEK, ActivityLog, RateLimiter
 from .answer import Answer
 from .config import ConfigError, Settings
@@ -124,6 +124,8 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
     )
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
+    if settings.api_file_url:
+        builder = builder.base_file_url(settings.api_file_url)
     app = builder.build()
     app.bot_data[SETTINGS] = settings
     app.bot_data[ENGINE] = engine
@@ -847,31 +849,6 @@ async def on_error(update: object, context: Context) -> None:
 
 # --- running ---------------------------------------------------------------------------------------
 
-class RedactToken(logging.Filter):
-    """Keep the bot token out of every log line (httpx and tracebacks may carry request URLs)."""
-
-    def __init__(self, token: str):
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), None
-        if record.exc_info and record.exc_info[1] is not None and self.token in str(record.exc_info[1]):
-            record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "<token>")
-            record.exc_info = None
-        return True
-
-
-def _guard_logs(token: str) -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token
-    redact = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
-
-
 def _check_webhook(webhook_url: str, secret_token: str | None) -> str:
     """The url_path to listen on, or a ConfigError saying what to fix."""
     if not webhook_url.startswith("https://"):
@@ -888,7 +865,7 @@ def run(settings: Settings, webhook_url: str | None = None, port: int = 8443,
         secret_token: str | None = None) -> None:
     """Serve Telegram until SIGINT/SIGTERM: long polling, or a webhook behind HTTPS."""
     token = settings.require_token()
-    _guard_logs(token)
+    redaction.install()  # the token and its secret half become [token] in every log line
     url_path = _check_webhook(webhook_url, secret_token) if webhook_url else ""
     asyncio.run(_check_telegram(settings, token))
     engine = Engine.open(settings.knowledge_dir, settings.data_dir)  # bad knowledge stops start-up here
@@ -911,6 +888,6 @@ async def _check_telegram(settings: Settings, token: str) -> None:
         raise ConfigError("TELEGRAM_BOT_TOKEN was refused by Telegram; copy the token again from @BotFather") from None
     except (NetworkError, TimedOut) as exc:
         where = settings.api_base_url or "api.telegram.org"
-        detail = exc.message.replace(token, "<token>")
+        detail = redaction.redact(exc.message)
         raise ConfigError(f"cannot reach the Telegram Bot API at {where} ({detail}); check the network "
                           "or TELEGRAM_API_BASE_URL") from None

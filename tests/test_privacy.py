@@ -1,13 +1,20 @@
-"""Privacy of the people who ask: pseudonyms keyed outside the database, retention, /forget."""
+"""Privacy of the people who ask and of the bot's token: pseudonyms keyed outside the database, retention,
+/forget, and no part of the token in any output."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import hmac
+import os
+import secrets
 import shutil
+import signal
 import sqlite3
 import stat
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -231,3 +238,96 @@ async def test_forget_leaves_nothing_of_that_user_in_the_data_folder(fake_api: F
 def folder_bytes(folder: Path) -> bytes:
     """Every file of the data folder, the question log's -wal and -shm included."""
     return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+# --- the token never appears -----------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def random_token() -> str:
+    return f"{secrets.randbelow(9 * 10**9) + 10**9}:AAH{secrets.token_urlsafe(32)}"
+
+
+def token_parts_in(text: str, token: str) -> list[str]:
+    """Every piece of the token (the bot id, and any 6 characters of the secret half) found in `text`."""
+    bot_id, secret = token.split(":")
+    pieces = [bot_id] + [secret[i:i + 6] for i in range(len(secret) - 5)]
+    return [p for p in pieces if p in text]
+
+
+def start_up(token: str, base_url: str, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    environment = dict(os.environ, TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=base_url,
+                       BOT_DATA_DIR=str(tmp_path / "data"), LOG_LEVEL="DEBUG", NO_PROXY="127.0.0.1,localhost",
+                       PYTHONPATH=str(REPO), **env)
+    return subprocess.run([sys.executable, "-m", "bot", "run"], env=environment, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("base_url", [
+    "http://127.0.0.1:9",  # the form of https://api.telegram.org: no /bot, nothing listening
+    "http://localhost:9", "http://127.0.0.1:9/", "http://127.0.0.1:9/bot/", "http://127.0.0.1:9/tg",
+    "http://127.0.0.1:9/bot{token}", "http://127.0.0.1:{secret}", "http://127.0.0.1:9/bot{token}/getMe",
+    "127.0.0.1:9/bot", "http://[::1", "http://127.0.0.1:9/bot?token={token}",
+])
+def test_start_up_with_a_wrong_base_url_prints_no_part_of_the_token(base_url: str, tmp_path: Path) -> None:
+    token = random_token()
+    done = start_up(token, base_url.replace("{token}", token).replace("{secret}", token.split(":")[1]), tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 2, output
+    assert "TELEGRAM_API_BASE_URL" in output and "Traceback" not in output
+    assert not token_parts_in(output, token), output
+
+
+def test_a_token_the_api_refuses_prints_no_part_of_it(fake_api: FakeBotAPI, tmp_path: Path) -> None:
+    token = random_token()
+    done = start_up(token, fake_api.base_url.removesuffix("/bot"), tmp_path)
+    output = done.stdout + done.stderr
+    assert done.returncode == 2 and "TELEGRAM_BOT_TOKEN was refused" in output, output
+    assert not token_parts_in(output, token), output
+
+
+def test_a_running_bot_at_debug_prints_no_part_of_the_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    token = random_token()
+    with FakeBotAPI(token=token) as fake:
+        fake.inject("sendMessage", "500")  # an error on the way is logged with its request
+        environment = dict(os.environ, TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=fake.base_url,
+                           BOT_DATA_DIR=str(tmp_path / "data"), BOT_KNOWLEDGE_DIR=str(REPO / "knowledge"),
+                           LOG_LEVEL="DEBUG", PYTHONPATH=str(REPO))
+        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=environment, cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            message = fake.send_text(USER_ID, "合同外资引进了多少？")
+            asyncio.run(fake.reply_to(message, timeout=60))
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert "getUpdates" in err and "合同外资" in err  # DEBUG shows message contents, as documented
+    assert not token_parts_in(out + err, token)
+
+
+def test_at_info_no_user_text_name_or_id_is_logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    with FakeBotAPI() as fake:
+        fake.inject("sendMessage", "500")
+        environment = dict(os.environ, TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
+                           BOT_DATA_DIR=str(tmp_path / "data"), BOT_KNOWLEDGE_DIR=str(REPO / "knowledge"),
+                           LOG_LEVEL="INFO", PYTHONPATH=str(REPO))
+        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=environment, cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            for text in ("合同外资引进了多少？", "/forget", "/nosuchcommand"):
+                message = fake.send_text(USER_ID, text)
+                asyncio.run(fake.reply_to(message, timeout=60))
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert "INFO" in err  # the level works: start-up lines are there
+    first_name = fake.user(USER_ID)["first_name"]
+    for secret in ("合同外资", "nosuchcommand", str(USER_ID), first_name):
+        assert secret not in out + err, secret

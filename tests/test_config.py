@@ -1,0 +1,107 @@
+"""Settings from the environment (bot/config.py): every variable, its default, and the message for a bad value."""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot import redaction
+from bot.config import ConfigError, Settings
+
+TOKEN = "918273645:AAH-config-test-secret_half_0123456789"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """A clean environment: only BOT_DATA_DIR, pointing at a fresh folder."""
+    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "TELEGRAM_API_FILE_URL", "BOT_ADMIN_IDS",
+                 "BOT_KNOWLEDGE_DIR", "BOT_ID_KEY", "BOT_ID_KEY_FILE", "BOT_RETENTION_DAYS", "LOG_LEVEL",
+                 "WEBHOOK_SECRET_TOKEN", "PORT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    return monkeypatch
+
+
+@pytest.mark.parametrize(("given", "base", "files"), [
+    ("https://api.telegram.org", "https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
+    ("https://api.telegram.org/", "https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
+    ("https://api.telegram.org/bot", "https://api.telegram.org/bot", "https://api.telegram.org/file/bot"),
+    ("http://localhost:8081", "http://localhost:8081/bot", "http://localhost:8081/file/bot"),
+    ("http://localhost:8081/bot/", "http://localhost:8081/bot", "http://localhost:8081/file/bot"),
+    ("https://proxy.example/telegram", "https://proxy.example/telegram/bot", "https://proxy.example/telegram/file/bot"),
+])
+def test_a_base_url_without_bot_is_completed(env: pytest.MonkeyPatch, given: str, base: str, files: str) -> None:
+    env.setenv("TELEGRAM_API_BASE_URL", given)
+    settings = Settings.from_env()
+    assert (settings.api_base_url, settings.api_file_url) == (base, files)
+
+
+def test_the_file_url_may_be_given_and_is_completed_too(env: pytest.MonkeyPatch) -> None:
+    env.setenv("TELEGRAM_API_BASE_URL", "http://localhost:8081")
+    env.setenv("TELEGRAM_API_FILE_URL", "http://files.local:8082/file")
+    assert Settings.from_env().api_file_url == "http://files.local:8082/file/bot"
+
+
+def test_telegrams_own_urls_when_nothing_is_set(env: pytest.MonkeyPatch) -> None:
+    settings = Settings.from_env()
+    assert (settings.api_base_url, settings.api_file_url) == (None, None)
+
+
+@pytest.mark.parametrize(("variable", "given", "says"), [
+    ("TELEGRAM_API_BASE_URL", f"https://api.telegram.org/bot{TOKEN}", "without the token"),
+    ("TELEGRAM_API_BASE_URL", f"https://api.telegram.org/bot{TOKEN}/", "without the token"),
+    ("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot123:other-bots-token-abc", "without the token"),
+    ("TELEGRAM_API_BASE_URL", f"http://localhost:{TOKEN.split(':')[1]}", "port"),
+    ("TELEGRAM_API_BASE_URL", "api.telegram.org", "http"),
+    ("TELEGRAM_API_BASE_URL", "ftp://api.telegram.org/bot", "http"),
+    ("TELEGRAM_API_BASE_URL", "https://api.telegram.org/bot?x=1", "without the token"),
+    ("TELEGRAM_API_FILE_URL", f"https://api.telegram.org/file/bot{TOKEN}", "without the token"),
+])
+def test_a_wrong_url_is_refused_naming_the_variable_without_the_token(env: pytest.MonkeyPatch, variable: str,
+                                                                      given: str, says: str) -> None:
+    env.setenv(variable, given)
+    with pytest.raises(ConfigError) as info:
+        Settings.from_env()
+    message = str(info.value)
+    assert message.startswith(variable) and says in message
+    assert TOKEN not in message and TOKEN.split(":")[1] not in message
+
+
+@pytest.mark.parametrize(("given", "level"), [("", "WARNING"), ("info", "INFO"), (" DEBUG ", "DEBUG"),
+                                              ("error", "ERROR")])
+def test_log_level(env: pytest.MonkeyPatch, given: str, level: str) -> None:
+    env.setenv("LOG_LEVEL", given)
+    assert Settings.from_env().log_level == level
+
+
+@pytest.mark.parametrize("given", ["verbose", "20", "warn ing"])
+def test_a_bad_log_level_is_refused_by_name(env: pytest.MonkeyPatch, given: str) -> None:
+    env.setenv("LOG_LEVEL", given)
+    with pytest.raises(ConfigError, match="LOG_LEVEL"):
+        Settings.from_env()
+
+
+def test_the_token_is_masked_in_every_record_once_read(env: pytest.MonkeyPatch) -> None:
+    Settings.from_env()
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(redaction.RedactingFilter())
+    logger = logging.getLogger("test.redaction")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("POST https://api.telegram.org/bot%s/getMe", TOKEN)
+        logger.warning("half: %s", TOKEN.split(":")[1])
+        try:
+            raise ValueError(f"Invalid port: '{TOKEN.split(':')[1]}'")
+        except ValueError:
+            logger.exception("start-up failed")
+        logger.warning("stack", stack_info=True, extra={"x": TOKEN})
+    finally:
+        logger.removeHandler(handler)
+    text = out.getvalue()
+    assert TOKEN.split(":")[1] not in text and "[token]" in text and "Invalid port: '[token]'" in text
