@@ -5,14 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sqlite3
 import sys
 import time
 from pathlib import Path
 
 from . import redaction, reply
-from .config import ConfigError, Settings
+from .config import ConfigError, Settings, webhook_secret
 from .curated import KnowledgeError
 
 EXAMPLES = ["合同外资引进了多少？", "侨商会换届是谁来祝贺的？", "侨务宣传有哪些做法？", "困難歸僑的補助一共發了多少？"]
@@ -118,7 +117,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings: Settings = args.settings
     settings.require_token()
-    telegram_bot.run(settings, webhook_url=args.webhook_url, port=args.port, secret_token=args.secret_token)
+    # A webhook without a secret would take updates "from" anyone who learns its URL.
+    secret = webhook_secret(args.secret_token or settings.webhook_secret) if args.webhook_url else None
+    telegram_bot.run(settings, webhook_url=args.webhook_url, port=args.port or settings.port, secret_token=secret)
     return 0
 
 
@@ -145,8 +146,8 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", parents=[knowledge], help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     r.add_argument("--webhook-url", help="serve a webhook at this public HTTPS URL instead of long polling")
-    r.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8443")), help="webhook listen port")
-    r.add_argument("--secret-token", default=os.environ.get("WEBHOOK_SECRET_TOKEN"), help="webhook secret token")
+    r.add_argument("--port", type=int, help="webhook listen port (default: PORT or 8443)")
+    r.add_argument("--secret-token", help="webhook secret token (default: WEBHOOK_SECRET_TOKEN, else a random one)")
     r.set_defaults(func=cmd_run)
     return p
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hmac
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,6 +125,38 @@ def read_retention_days(env: Mapping[str, str]) -> int:
     return int(raw)
 
 
+def read_port(env: Mapping[str, str]) -> int:
+    """PORT: where the webhook server listens."""
+    raw = env.get("PORT", "").strip() or "8443"
+    if not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise ConfigError(f"PORT: {raw!r} is not a port number (1–65535), e.g. PORT=8443")
+    return int(raw)
+
+
+class WebhookSecret(str):
+    """The webhook's secret token, compared in constant time.
+
+    python-telegram-bot checks the X-Telegram-Bot-Api-Secret-Token header itself when run_webhook gets
+    a secret_token, but with `token != self.secret_token` (22.x, ext/_utils/webhookhandler.py). When
+    the right operand is this subclass of str, Python calls its reflected __ne__ first, so that check
+    takes as long for a guess that is nearly right as for one that is all wrong."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and hmac.compare_digest(self.encode(), other.encode())
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+
+def webhook_secret(given: str | None) -> WebhookSecret:
+    """The given secret, or a new random one: the bot sets the webhook itself, so only Telegram needs it."""
+    secret = WebhookSecret(given or secrets.token_urlsafe(32))  # 43 of the characters Telegram allows
+    redaction.protect(secret)
+    return secret
+
+
 @dataclass(frozen=True)
 class Settings:
     knowledge_dir: Path
@@ -134,6 +168,8 @@ class Settings:
     retention_days: int = RETENTION_DAYS
     api_file_url: str | None = None
     log_level: str = "WARNING"
+    webhook_secret: str | None = field(default=None, repr=False)  # WEBHOOK_SECRET_TOKEN
+    port: int = 8443  # PORT: the webhook's listen port
 
     @classmethod
     def from_env(cls, knowledge_dir: str | Path | None = None) -> Settings:
@@ -153,7 +189,8 @@ class Settings:
         base_url, file_url = read_api_urls(env)
         admins = parse_admin_ids(env.get("BOT_ADMIN_IDS", ""))
         return cls(knowledge.resolve(), data.resolve(), token, base_url, admins, read_id_key(env),
-                   read_retention_days(env), file_url, read_log_level(env))
+                   read_retention_days(env), file_url, read_log_level(env),
+                   env.get("WEBHOOK_SECRET_TOKEN", "").strip() or None, read_port(env))
 
     def require_token(self) -> str:
         """The token for Telegram (masked in all output from now on), or a ConfigError saying how to set it."""

@@ -7,23 +7,28 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import json
 import os
 import secrets
 import shutil
 import signal
+import socket
 import sqlite3
 import stat
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
 
 from bot.activity import ACTIVITY_FILE, DAY, KEY_FILE, ActivityLog
 from bot.answer import Answer
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, webhook_secret
 from tests.fakebotapi import FakeBotAPI
+from tests.telegram_fixtures import ADMIN as ADMIN_ID
 from tests.telegram_fixtures import OTHER as OTHER_ID
 from tests.telegram_fixtures import USER as USER_ID
 
@@ -331,3 +336,69 @@ def test_at_info_no_user_text_name_or_id_is_logged(tmp_path: Path, monkeypatch: 
     first_name = fake.user(USER_ID)["first_name"]
     for secret in ("合同外资", "nosuchcommand", str(USER_ID), first_name):
         assert secret not in out + err, secret
+
+
+# --- the webhook's secret --------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post_update(port: int, update: dict, secret: str | None) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/hook", json.dumps(update).encode(), headers)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_a_webhook_without_a_given_secret_gets_one_and_refuses_forged_updates(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.delenv("WEBHOOK_SECRET_TOKEN", raising=False)
+    port = free_port()
+    with FakeBotAPI() as fake:
+        environment = dict(os.environ, TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
+                           BOT_DATA_DIR=str(tmp_path / "data"), BOT_KNOWLEDGE_DIR=str(REPO / "knowledge"),
+                           BOT_ADMIN_IDS=str(ADMIN_ID), LOG_LEVEL="DEBUG", PYTHONPATH=str(REPO))
+        process = subprocess.Popen([sys.executable, "-m", "bot", "run", "--webhook-url", "https://bot.example/hook",
+                                    "--port", str(port)], env=environment, cwd=tmp_path,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            (set_webhook,) = asyncio.run(fake.wait_for("setWebhook", timeout=60))
+            secret = set_webhook.params["secret_token"]
+            assert len(secret) >= 32 and set_webhook.params["url"] == "https://bot.example/hook"
+            time.sleep(0.5)  # the server listens right after setWebhook returns
+            since = fake.mark()
+            fake.send_text(ADMIN_ID, "/stats")  # "from" an admin: what a forger would send
+            forged = fake.updates[-1]
+            assert post_update(port, forged, None) == 403
+            assert post_update(port, forged, secret[:-1] + ("A" if secret[-1] != "A" else "B")) == 403
+            time.sleep(0.5)
+            assert not fake.find("sendMessage", since=since)
+            assert post_update(port, forged, secret) == 200
+            (reply,) = asyncio.run(fake.wait_for("sendMessage", since=since, timeout=30))
+            assert "提问统计" in reply.params["text"]
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert secret not in out + err  # the secret is masked like the token
+
+
+def test_the_secret_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    secret = webhook_secret("s" * 40)
+    compared = []
+    real = hmac.compare_digest
+    monkeypatch.setattr(hmac, "compare_digest", lambda a, b: compared.append((a, b)) or real(a, b))
+    header = "s" * 39 + "x"  # a str, as tornado gives the header
+    assert header != secret  # python-telegram-bot's own expression
+    assert compared and secret == ("s" * 40) and webhook_secret(None) != webhook_secret(None)
