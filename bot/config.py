@@ -21,15 +21,28 @@ class ConfigError(Exception):
     """A missing or malformed setting; the message names it and says how to fix it."""
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may use: its affinity mask (taskset, cpusets), capped by a cgroup v2 CPU
+    quota (docker --cpus), not the host's core count."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()
+        if quota != "max":
+            cpus = min(cpus, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass  # no cgroup v2 limit to read: the affinity mask is all there is
+    return max(1, cpus)
+
+
 def default_knowledge_dir() -> Path:
     """The shipped knowledge: inside the package when installed, at the repository top in a checkout."""
     installed = PACKAGE_DIR / "knowledge"
     return installed if installed.is_dir() else PACKAGE_DIR.parent / "knowledge"
 
 
-def default_data_dir() -> Path:
+def default_data_dir(env: Mapping[str, str] = os.environ) -> Path:
     """Where the store and the question log live unless BOT_DATA_DIR says otherwise."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "qiaowu-bot"
 
 
@@ -179,7 +192,7 @@ class Settings:
         if not knowledge.is_dir():
             source = "--knowledge" if knowledge_dir else "BOT_KNOWLEDGE_DIR"
             raise ConfigError(f"{source}: {knowledge} is not a directory; point it at a folder of reports")
-        data = Path(env.get("BOT_DATA_DIR") or default_data_dir())
+        data = Path(env.get("BOT_DATA_DIR") or default_data_dir(env))
         try:
             data.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

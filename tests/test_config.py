@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -105,3 +109,30 @@ def test_the_token_is_masked_in_every_record_once_read(env: pytest.MonkeyPatch) 
         logger.removeHandler(handler)
     text = out.getvalue()
     assert TOKEN.split(":")[1] not in text and "[token]" in text and "Invalid port: '[token]'" in text
+
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_every_environment_variable_is_read_in_settings_and_listed_in_the_readme() -> None:
+    sources = {p.name: p.read_text(encoding="utf-8") for p in (REPO / "bot").rglob("*.py")}
+    outside = [name for name, text in sources.items() if name != "config.py"
+               and ("os.environ" in text or "getenv" in text)]
+    assert not outside, f"environment read outside bot/config.py: {outside}"
+    names = set(re.findall(r'env(?:\.get\(|\[)"([A-Z_]+)"', sources["config.py"]))
+    assert {"TELEGRAM_BOT_TOKEN", "BOT_RETENTION_DAYS", "BOT_ID_KEY", "LOG_LEVEL", "TELEGRAM_API_FILE_URL"} <= names
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"^\| `([A-Z_]+)` \|", table, flags=re.MULTILINE))
+    assert names - {"XDG_DATA_HOME"} <= listed, names - listed
+    assert listed <= names, listed - names  # and nothing listed that the code does not read
+
+
+def test_usable_cpus_follow_the_affinity_mask() -> None:
+    script = ("import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))});"
+              "from bot.config import usable_cpus; print(usable_cpus())")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert done.stdout.strip() == "1", done.stderr
+    from bot.config import usable_cpus
+
+    assert 1 <= usable_cpus() <= len(os.sched_getaffinity(0))
