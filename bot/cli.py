@@ -56,9 +56,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    engine, _ = _engine(args)  # builds when the knowledge changed, then checks it answers its FAQ
+    engine, settings = _engine(args)  # builds when the knowledge changed, then checks it answers its FAQ
     counts = ", ".join(f"{k} {v}" for k, v in engine.counts().items())
-    print(f"store {engine.store_file} ready in {time.monotonic() - started:.1f}s: {counts}")
+    print(f"store {engine.store_file} ready in {time.monotonic() - started:.1f}s: {counts}\n"
+          f"{settings.knowledge_line()}")
     return 0
 
 
@@ -117,6 +118,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     settings: Settings = args.settings
     settings.require_token()
+    _progress(f"qiaobot: {settings.knowledge_line()}, data folder {settings.data_dir}")
     # A webhook without a secret would take updates "from" anyone who learns its URL.
     secret = webhook_secret(args.secret_token or settings.webhook_secret) if args.webhook_url else None
     telegram_bot.run(settings, webhook_url=args.webhook_url, port=args.port or settings.port, secret_token=secret)
@@ -127,7 +129,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qiaobot", description="侨务工作报告问答机器人 (qiaowu-bot)")
     sub = p.add_subparsers(dest="command")
     knowledge = argparse.ArgumentParser(add_help=False)
-    knowledge.add_argument("--knowledge", metavar="DIR", help="knowledge folder (default: BOT_KNOWLEDGE_DIR or the shipped one)")
+    knowledge.add_argument("--knowledge", metavar="DIR",
+                           help="knowledge folder (default: BOT_KNOWLEDGE_DIR, else the knowledge home BOT_DATA_DIR/knowledge)")
 
     a = sub.add_parser("ask", parents=[knowledge], help="answer one question, or one per stdin line with --jsonl")
     a.add_argument("question", nargs="*")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import json
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +18,8 @@ from . import redaction
 from .activity import MIN_KEY_CHARS, RETENTION_DAYS
 
 PACKAGE_DIR = Path(__file__).resolve().parent
+KNOWLEDGE_HOME = "knowledge"  # in the data folder, unless BOT_KNOWLEDGE_DIR says otherwise
+SHIPPED_MANIFEST = ".shipped.json"  # in the knowledge home: what the shipped files were when it was seeded
 
 
 class ConfigError(Exception):
@@ -34,10 +39,49 @@ def usable_cpus() -> int:
     return max(1, cpus)
 
 
-def default_knowledge_dir() -> Path:
+def shipped_knowledge_dir() -> Path:
     """The shipped knowledge: inside the package when installed, at the repository top in a checkout."""
     installed = PACKAGE_DIR / "knowledge"
     return installed if installed.is_dir() else PACKAGE_DIR.parent / "knowledge"
+
+
+def _file_hashes(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and not any(part.startswith(".") or part == "__pycache__"
+                                                                       for part in p.relative_to(folder).parts)}
+
+
+def knowledge_home(data_dir: Path) -> tuple[Path, bool]:
+    """`data_dir/knowledge`, the folder admins change: created from the shipped knowledge on first start
+    and never written by an upgrade afterwards. Returns it and whether it was just created."""
+    home = data_dir / KNOWLEDGE_HOME
+    if home.is_dir():
+        return home, False
+    shipped = shipped_knowledge_dir()
+    tmp = data_dir / f".{KNOWLEDGE_HOME}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    # Copied whole under a temporary name, then renamed: a start cut short leaves no half-seeded home.
+    shutil.copytree(shipped, tmp, ignore=shutil.ignore_patterns(".*", "__pycache__"), copy_function=shutil.copyfile)
+    for path in [tmp, *tmp.rglob("*")]:  # the installed package may be read-only; the home is not
+        path.chmod(path.stat().st_mode | (0o700 if path.is_dir() else 0o600))
+    (tmp / SHIPPED_MANIFEST).write_text(json.dumps(_file_hashes(shipped), indent=1) + "\n", encoding="utf-8")
+    try:
+        os.rename(tmp, home)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if home.is_dir():  # another process seeded it first
+            return home, False
+        raise
+    return home, True
+
+
+def newer_shipped_files(home: Path) -> list[str]:
+    """Shipped files that changed or appeared since the home was seeded: offered, never copied over."""
+    try:
+        seeded = json.loads((home / SHIPPED_MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # a folder given with BOT_KNOWLEDGE_DIR, or one seeded by hand
+    return [name for name, digest in _file_hashes(shipped_knowledge_dir()).items() if seeded.get(name) != digest]
 
 
 def default_data_dir(env: Mapping[str, str] = os.environ) -> Path:
@@ -183,27 +227,49 @@ class Settings:
     log_level: str = "WARNING"
     webhook_secret: str | None = field(default=None, repr=False)  # WEBHOOK_SECRET_TOKEN
     port: int = 8443  # PORT: the webhook's listen port
+    knowledge_seeded: bool = False  # the knowledge home was created from the shipped knowledge just now
+
+    def knowledge_line(self) -> str:
+        """Where the knowledge comes from, for the start-up line."""
+        line = f"knowledge home {self.knowledge_dir}"
+        if self.knowledge_seeded:
+            line += " (created from the shipped knowledge)"
+        newer = newer_shipped_files(self.knowledge_dir)
+        if newer:
+            line += (f"; the shipped knowledge has newer files not copied in: {', '.join(newer)} "
+                     f"(in {shipped_knowledge_dir()})")
+        return line
 
     @classmethod
     def from_env(cls, knowledge_dir: str | Path | None = None) -> Settings:
-        """Read the environment; an explicit --knowledge wins over BOT_KNOWLEDGE_DIR."""
+        """Read the environment; an explicit --knowledge wins over BOT_KNOWLEDGE_DIR, which wins over the
+        knowledge home in the data folder (created from the shipped knowledge on first start)."""
         env = os.environ
-        knowledge = Path(knowledge_dir or env.get("BOT_KNOWLEDGE_DIR") or default_knowledge_dir())
-        if not knowledge.is_dir():
-            source = "--knowledge" if knowledge_dir else "BOT_KNOWLEDGE_DIR"
-            raise ConfigError(f"{source}: {knowledge} is not a directory; point it at a folder of reports")
         data = Path(env.get("BOT_DATA_DIR") or default_data_dir(env))
         try:
             data.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise ConfigError(f"BOT_DATA_DIR: cannot create {data} ({exc.strerror}); choose a writable folder") from exc
+        given = knowledge_dir or env.get("BOT_KNOWLEDGE_DIR")
+        seeded = False
+        if given:
+            knowledge = Path(given)
+            if not knowledge.is_dir():
+                source = "--knowledge" if knowledge_dir else "BOT_KNOWLEDGE_DIR"
+                raise ConfigError(f"{source}: {knowledge} is not a directory; point it at a folder of reports")
+        else:
+            try:
+                knowledge, seeded = knowledge_home(data)
+            except OSError as exc:
+                raise ConfigError(f"BOT_DATA_DIR: cannot create the knowledge home {data / KNOWLEDGE_HOME} ({exc}); "
+                                  "make the folder writable, or set BOT_KNOWLEDGE_DIR") from exc
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
         redaction.protect(token)  # from the moment it is read, nothing prints it
         base_url, file_url = read_api_urls(env)
         admins = parse_admin_ids(env.get("BOT_ADMIN_IDS", ""))
         return cls(knowledge.resolve(), data.resolve(), token, base_url, admins, read_id_key(env),
                    read_retention_days(env), file_url, read_log_level(env),
-                   env.get("WEBHOOK_SECRET_TOKEN", "").strip() or None, read_port(env))
+                   env.get("WEBHOOK_SECRET_TOKEN", "").strip() or None, read_port(env), seeded)
 
     def require_token(self) -> str:
         """The token for Telegram (masked in all output from now on), or a ConfigError saying how to set it."""

@@ -136,3 +136,60 @@ def test_usable_cpus_follow_the_affinity_mask() -> None:
     from bot.config import usable_cpus
 
     assert 1 <= usable_cpus() <= len(os.sched_getaffinity(0))
+
+
+# --- the knowledge home ----------------------------------------------------------------------------
+
+@pytest.fixture
+def shipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A read-only copy of the shipped knowledge standing in for the installed package's."""
+    import shutil
+
+    import bot.config
+
+    folder = tmp_path / "site-packages" / "knowledge"
+    shutil.copytree(REPO / "knowledge", folder)
+    for path in [*folder.rglob("*"), folder]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    monkeypatch.setattr(bot.config, "shipped_knowledge_dir", lambda: folder)
+    yield folder
+    for path in [folder, *folder.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_the_knowledge_home_is_created_in_the_data_folder_on_first_start(env: pytest.MonkeyPatch, shipped: Path,
+                                                                         tmp_path: Path) -> None:
+    first = Settings.from_env()
+    home = tmp_path / "data" / "knowledge"
+    assert first.knowledge_dir == home.resolve() and first.knowledge_seeded
+    assert "knowledge home" in first.knowledge_line() and "created from the shipped" in first.knowledge_line()
+    assert sorted(p.name for p in home.iterdir() if not p.name.startswith(".")) == sorted(
+        p.name for p in shipped.iterdir())
+    assert all(p.stat().st_mode & 0o200 for p in home.iterdir())  # admins can write it, though the package is read-only
+    again = Settings.from_env()
+    assert again.knowledge_dir == first.knowledge_dir and not again.knowledge_seeded
+
+
+def test_an_upgrade_never_overwrites_the_knowledge_home(env: pytest.MonkeyPatch, shipped: Path, tmp_path: Path) -> None:
+    home = Settings.from_env().knowledge_dir
+    faq = home / "faq.csv"
+    faq.write_text(faq.read_text(encoding="utf-8") + "管理员加的问题,,管理员加的答案,,\n", encoding="utf-8")
+    mine = faq.read_bytes()
+    for path in [shipped, *shipped.iterdir()]:  # the upgrade: a changed FAQ and a new report
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    (shipped / "faq.csv").write_text("question,alternates,answer,doc,section\n", encoding="utf-8")
+    (shipped / "new-report.txt").write_text("新的报告\n一、概况\n今年新增一项工作。\n", encoding="utf-8")
+    settings = Settings.from_env()
+    assert faq.read_bytes() == mine and not (home / "new-report.txt").exists()
+    line = settings.knowledge_line()
+    assert "faq.csv" in line and "new-report.txt" in line and "qiaowu-year-end-summary.txt" not in line
+
+
+def test_a_knowledge_folder_given_wins_and_no_home_is_made(env: pytest.MonkeyPatch, shipped: Path,
+                                                           tmp_path: Path) -> None:
+    env.setenv("BOT_KNOWLEDGE_DIR", str(shipped))
+    assert Settings.from_env().knowledge_dir == shipped.resolve()
+    env.delenv("BOT_KNOWLEDGE_DIR")
+    assert Settings.from_env(knowledge_dir=shipped).knowledge_dir == shipped.resolve()
+    assert not (tmp_path / "data" / "knowledge").exists()
+    assert Settings.from_env(knowledge_dir=shipped).knowledge_line() == f"knowledge home {shipped.resolve()}"
