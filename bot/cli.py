@@ -159,7 +159,8 @@ def configure_logging(level: str) -> None:
     """Logging set up once, every record passing the token redaction on its way out. At INFO and above
     no record holds a user's text, name or id; DEBUG shows message contents (python-telegram-bot logs
     raw updates there)."""
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level, force=True)
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)  # also when something configured logging first
     # httpx logs a line per request at INFO (a getUpdates every few seconds): only with DEBUG.
     logging.getLogger("httpx").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     redaction.install()

@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -128,6 +129,17 @@ def test_the_key_may_come_from_the_environment_or_a_secret_file(tmp_path: Path,
     monkeypatch.setenv("BOT_ID_KEY", "too short")
     with pytest.raises(ConfigError, match="BOT_ID_KEY.*openssl rand"):
         Settings.from_env()
+
+
+def test_a_changed_key_is_told_not_silently_used(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    first = ActivityLog.open(tmp_path, "a" * 40)
+    first.log_question(USER, CHAT, "private", question())
+    first.close()
+    with caplog.at_level(logging.WARNING, logger="bot.activity"):
+        second = ActivityLog.open(tmp_path, "b" * 40)
+    assert any("id key is not the one" in r.getMessage() for r in caplog.records)
+    assert not second.set_feedback(1, USER, 1)  # the asker can no longer be matched: nothing pretends otherwise
+    second.close()
 
 
 def old_log(folder: Path, salt: bytes) -> None:
