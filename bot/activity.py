@@ -209,12 +209,16 @@ class ActivityLog:
                 self._db.execute("insert or replace into meta (key, value) values ('legacy_salt_sealed', ?)",
                                  (sealed,))
                 self._db.execute("delete from meta where key = 'salt'")
+                # Until the VACUUM is done, the salt may still sit in a free page: a start that finds
+                # this mark (the VACUUM was locked out by another process, or cut short) does it again.
+                self._db.execute("insert or replace into meta (key, value) values ('vacuum_pending', '1')")
         except BaseException:
             self._db.execute("rollback")
             raise
         self._db.execute("commit")
-        if row is not None:
+        if self._db.execute("select 1 from meta where key = 'vacuum_pending'").fetchone():
             self._db.execute("vacuum")
+            self._db.execute("delete from meta where key = 'vacuum_pending'")
             self._db.execute("pragma wal_checkpoint(truncate)")
             log.info("question log re-keyed; its salt is gone from the database")
         sealed_row = self._db.execute("select value from meta where key = 'legacy_salt_sealed'").fetchone()
