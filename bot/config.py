@@ -46,9 +46,13 @@ def shipped_knowledge_dir() -> Path:
 
 
 def _file_hashes(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file() and not any(part.startswith(".") or part == "__pycache__"
-                                                                       for part in p.relative_to(folder).parts)}
+    """Content hash of every file in a knowledge folder, by relative path (hidden files and caches left out)."""
+    hashes = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(folder)
+        if path.is_file() and not any(part.startswith(".") or part == "__pycache__" for part in name.parts):
+            hashes[str(name)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return hashes
 
 
 def knowledge_home(data_dir: Path) -> tuple[Path, bool]:
@@ -245,6 +249,8 @@ class Settings:
         """Read the environment; an explicit --knowledge wins over BOT_KNOWLEDGE_DIR, which wins over the
         knowledge home in the data folder (created from the shipped knowledge on first start)."""
         env = os.environ
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+        redaction.protect(token)  # from the moment it is read, nothing prints it
         data = Path(env.get("BOT_DATA_DIR") or default_data_dir(env))
         try:
             data.mkdir(parents=True, exist_ok=True)
@@ -263,8 +269,6 @@ class Settings:
             except OSError as exc:
                 raise ConfigError(f"BOT_DATA_DIR: cannot create the knowledge home {data / KNOWLEDGE_HOME} ({exc}); "
                                   "make the folder writable, or set BOT_KNOWLEDGE_DIR") from exc
-        token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
-        redaction.protect(token)  # from the moment it is read, nothing prints it
         base_url, file_url = read_api_urls(env)
         admins = parse_admin_ids(env.get("BOT_ADMIN_IDS", ""))
         return cls(knowledge.resolve(), data.resolve(), token, base_url, admins, read_id_key(env),
