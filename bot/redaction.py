@@ -24,6 +24,7 @@ def protect(*values: str | None) -> None:
     for value in values:
         if not value:
             continue
+        # A real token's secret half has 35 characters; pieces under 8 would mask ordinary words.
         parts = [value, *value.split(":", 1)[1:]]
         _secrets.update(p for p in parts if len(p) >= 8)
         _secrets.update(quote(p, safe="") for p in parts if len(p) >= 8)

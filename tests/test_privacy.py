@@ -414,3 +414,17 @@ def test_the_secret_is_compared_in_constant_time(monkeypatch: pytest.MonkeyPatch
     header = "s" * 39 + "x"  # a str, as tornado gives the header
     assert header != secret  # python-telegram-bot's own expression
     assert compared and secret == ("s" * 40) and webhook_secret(None) != webhook_secret(None)
+
+
+def test_uncaught_exceptions_pass_the_redaction_too(tmp_path: Path) -> None:
+    token = random_token()
+    script = (
+        "import sys, threading; from bot import redaction; redaction.protect(sys.argv[1]); redaction.install();"
+        "t = threading.Thread(target=lambda: (_ for _ in ()).throw(ValueError('in a thread: ' + sys.argv[1])));"
+        "t.start(); t.join();"
+        "raise RuntimeError('Invalid port: ' + sys.argv[1].split(':')[1])"
+    )
+    done = subprocess.run([sys.executable, "-c", script, token], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert done.returncode == 1
+    assert "in a thread: [token]" in done.stderr and "Invalid port: [token]" in done.stderr, done.stderr
+    assert not token_parts_in(done.stderr, token)
