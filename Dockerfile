@@ -1,4 +1,6 @@
-# qiaowu-bot: the Telegram bot with the shipped knowledge. Data (store, question log) lives in /data.
+# qiaowu-bot: the Telegram bot with the shipped knowledge. Everything it writes lives in /data: the store,
+# the question log, the id key and the knowledge home /data/knowledge (seeded from the shipped knowledge on
+# first start, never overwritten by a newer image).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

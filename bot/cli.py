@@ -5,15 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sqlite3
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from . import reply
-from .config import ConfigError, Settings
+from . import redaction, reply
+from .config import ConfigError, Settings, webhook_secret
 from .curated import AdminError, KnowledgeError
 
 EXAMPLES = ["合同外资引进了多少？", "侨商会换届是谁来祝贺的？", "侨务宣传有哪些做法？", "困難歸僑的補助一共發了多少？"]
@@ -31,7 +30,7 @@ def _progress(message: str) -> None:
 def _engine(args: argparse.Namespace):
     from .matcher import Engine
 
-    settings = Settings.from_env(getattr(args, "knowledge", None))
+    settings: Settings = args.settings
     return Engine.open(settings.knowledge_dir, settings.data_dir, _progress), settings
 
 
@@ -58,9 +57,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    engine, _ = _engine(args)  # builds when the knowledge changed, then checks it answers its FAQ
+    engine, settings = _engine(args)  # builds when the knowledge changed, then checks it answers its FAQ
     counts = ", ".join(f"{k} {v}" for k, v in engine.counts().items())
-    print(f"store {engine.store_file} ready in {time.monotonic() - started:.1f}s: {counts}")
+    print(f"store {engine.store_file} ready in {time.monotonic() - started:.1f}s: {counts}\n"
+          f"{settings.knowledge_line()}")
     return 0
 
 
@@ -119,7 +119,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_reports(args: argparse.Namespace) -> int:
     from .knowledge_home import list_reports
 
-    settings = Settings.from_env(args.knowledge)
+    settings: Settings = args.settings
     for r in list_reports(settings.knowledge_dir):
         added = f"  added {r.added_at}" + (f" by {r.added_by}" if r.added_by else "") if r.added_at else ""
         print(f"{r.id}  {r.path.name}{added}")
@@ -130,7 +130,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     """Add a report file to the knowledge home; a report that does not build is taken back."""
     from .knowledge_home import add_report, undo_add
 
-    settings = Settings.from_env(args.knowledge)
+    settings: Settings = args.settings
     source = Path(args.file)
     added = add_report(settings.knowledge_dir, source.name, source.read_bytes(), by="shell", replace=args.replace)
     return _rebuild_or(settings, lambda: undo_add(settings.knowledge_dir, added), f"added {added.name}")
@@ -139,7 +139,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 def cmd_remove(args: argparse.Namespace) -> int:
     from .knowledge_home import remove_report, restore_report
 
-    settings = Settings.from_env(args.knowledge)
+    settings: Settings = args.settings
     remove_report(settings.knowledge_dir, args.id)
     return _rebuild_or(settings, lambda: restore_report(settings.knowledge_dir, args.id),
                        f"removed {args.id} (qiaobot restore {args.id} brings it back)")
@@ -148,7 +148,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     from .knowledge_home import remove_report, restore_report
 
-    settings = Settings.from_env(args.knowledge)
+    settings: Settings = args.settings
     restore_report(settings.knowledge_dir, args.id)
     return _rebuild_or(settings, lambda: remove_report(settings.knowledge_dir, args.id), f"restored {args.id}")
 
@@ -170,9 +170,12 @@ def _rebuild_or(settings: Settings, undo: Callable[[], object], done: str) -> in
 def cmd_run(args: argparse.Namespace) -> int:
     from . import telegram_bot
 
-    settings = Settings.from_env(args.knowledge)
+    settings: Settings = args.settings
     settings.require_token()
-    telegram_bot.run(settings, webhook_url=args.webhook_url, port=args.port, secret_token=args.secret_token)
+    _progress(f"qiaobot: {settings.knowledge_line()}, data folder {settings.data_dir}")
+    # A webhook without a secret would take updates "from" anyone who learns its URL.
+    secret = webhook_secret(args.secret_token or settings.webhook_secret) if args.webhook_url else None
+    telegram_bot.run(settings, webhook_url=args.webhook_url, port=args.port or settings.port, secret_token=secret)
     return 0
 
 
@@ -180,7 +183,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="qiaobot", description="侨务工作报告问答机器人 (qiaowu-bot)")
     sub = p.add_subparsers(dest="command")
     knowledge = argparse.ArgumentParser(add_help=False)
-    knowledge.add_argument("--knowledge", metavar="DIR", help="knowledge folder (default: BOT_KNOWLEDGE_DIR or the shipped one)")
+    knowledge.add_argument("--knowledge", metavar="DIR",
+                           help="knowledge folder (default: BOT_KNOWLEDGE_DIR, else the knowledge home BOT_DATA_DIR/knowledge)")
 
     a = sub.add_parser("ask", parents=[knowledge], help="answer one question, or one per stdin line with --jsonl")
     a.add_argument("question", nargs="*")
@@ -212,37 +216,48 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", parents=[knowledge], help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     r.add_argument("--webhook-url", help="serve a webhook at this public HTTPS URL instead of long polling")
-    r.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8443")), help="webhook listen port")
-    r.add_argument("--secret-token", default=os.environ.get("WEBHOOK_SECRET_TOKEN"), help="webhook secret token")
+    r.add_argument("--port", type=int, help="webhook listen port (default: PORT or 8443)")
+    r.add_argument("--secret-token", help="webhook secret token (default: WEBHOOK_SECRET_TOKEN, else a random one)")
     r.set_defaults(func=cmd_run)
     return p
 
 
+def configure_logging(level: str) -> None:
+    """Logging set up once, every record passing the token redaction on its way out. At INFO and above
+    no record holds a user's text, name or id; DEBUG shows message contents (python-telegram-bot logs
+    raw updates there)."""
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(level)  # also when something configured logging first
+    # httpx logs a line per request at INFO (a getUpdates every few seconds): only with DEBUG.
+    logging.getLogger("httpx").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+    redaction.install()
+
+
+def _fail(message: str, status: int = 2) -> int:
+    print(f"qiaobot: {redaction.redact(message)}", file=sys.stderr)
+    return status
+
+
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        level=os.environ.get("LOG_LEVEL", "WARNING").upper())
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the bot token
+    redaction.install()  # before anything can fail with the token in its text
     args = parser().parse_args(argv)
+    try:
+        args.settings = Settings.from_env(getattr(args, "knowledge", None))
+    except ConfigError as exc:
+        return _fail(str(exc))
+    configure_logging(args.settings.log_level)
     if args.command is None:
-        argv2 = ["run"] if os.environ.get("TELEGRAM_BOT_TOKEN") else ["chat"]
-        args = parser().parse_args(argv2)
+        args = parser().parse_args(["run"] if args.settings.token else ["chat"], namespace=args)
     try:
         return args.func(args)
-    except KnowledgeError as exc:  # bad knowledge: the file (and line) is named
-        print(f"qiaobot: {exc}", file=sys.stderr)
-        return 1
+    except (KnowledgeError, AdminError) as exc:  # bad knowledge (the file and line named), a refused change
+        return _fail(str(exc), status=1)
     except ConfigError as exc:  # a usage error: a setting or an option
-        print(f"qiaobot: {exc}", file=sys.stderr)
-        return 2
-    except AdminError as exc:
-        print(f"qiaobot: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc))
     except BrokenPipeError:
         return 0
     except (OSError, sqlite3.Error) as exc:  # a full disk, a read-only data folder
-        print(f"qiaobot: {exc}; if it concerns the data folder, check that BOT_DATA_DIR is writable and has space",
-              file=sys.stderr)
-        return 2
+        return _fail(f"{exc}; if it concerns the data folder, check that BOT_DATA_DIR is writable and has space")
 
 
 if __name__ == "__main__":

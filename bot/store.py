@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import sqlite3
 import threading
@@ -29,6 +30,7 @@ import sqlite_utils
 
 from . import features
 from .analyzer import Analyzer, index_terms, pinyin_key
+from .config import usable_cpus
 from .curated import CURATED_FILES, FAQ_FILE, Curated, KnowledgeError, read_curated
 from .parser import ParsedReport, decode_report, parse_file
 
@@ -155,8 +157,11 @@ def analyse_report(path: Path, curated: Curated, analyzer: Analyzer) -> tuple[Pa
 def _analysed(reports: list[Path], curated: Curated,
               progress: Callable[[str], None]) -> Iterator[tuple[ParsedReport, list[dict], list[dict]]]:
     total = len(reports)
-    if total >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        with ProcessPoolExecutor(os.cpu_count(), initializer=_init_worker, initargs=(curated, os.getpid())) as pool:
+    workers = min(usable_cpus(), total)
+    if total >= PARALLEL_FROM and workers > 1:
+        # spawn, not fork: forking a running, threaded bot copies its locks in whatever state they are.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_init_worker, initargs=(curated, os.getpid())) as pool:
             for i, result in enumerate(pool.map(_analyse, reports, chunksize=8), 1):
                 if i % 100 == 0 or i == total:
                     progress(f"analysed {i}/{total} reports")

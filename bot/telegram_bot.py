@@ -57,7 +57,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from . import curated
+from . import curated, redaction
 from .activity import DAY, WEEK, ActivityLog, RateLimiter
 from .answer import Answer
 from .config import ConfigError, Settings
@@ -90,6 +90,7 @@ USER_COMMANDS = [
     ("help", "使用说明和示例问题"),
     ("sections", "报告目录"),
     ("ask", "提问（在群里用）：/ask 问题"),
+    ("forget", "删除我的提问记录"),
 ]
 ADMIN_COMMANDS = [
     ("reload", "重新加载知识库"),
@@ -123,6 +124,8 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
     )
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
+    if settings.api_file_url:
+        builder = builder.base_file_url(settings.api_file_url)
     app = builder.build()
     app.bot_data[SETTINGS] = settings
     app.bot_data[ENGINE] = engine
@@ -132,6 +135,7 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
     app.add_handler(CommandHandler(["start", "help"], start, filters=COMMAND_FILTER))
     app.add_handler(CommandHandler("ask", ask_command, filters=COMMAND_FILTER))
     app.add_handler(CommandHandler("sections", sections_command, filters=COMMAND_FILTER))
+    app.add_handler(CommandHandler("forget", forget_command, filters=COMMAND_FILTER))
     app.add_handler(CommandHandler("reload", reload_command, filters=COMMAND_FILTER, block=False))
     app.add_handler(CommandHandler("stats", stats_command, filters=COMMAND_FILTER))
     app.add_handler(CommandHandler("unanswered", unanswered_command, filters=COMMAND_FILTER))
@@ -161,7 +165,7 @@ async def post_init(app: Application) -> None:
     settings: Settings = app.bot_data[SETTINGS]
     if app.bot_data.get(ENGINE) is None:
         app.bot_data[ENGINE] = await asyncio.to_thread(Engine.open, settings.knowledge_dir, settings.data_dir)
-    app.bot_data[ACTIVITY] = ActivityLog.open(settings.data_dir)
+    app.bot_data[ACTIVITY] = ActivityLog.open(settings.data_dir, settings.id_key, settings.retention_days)
     app.bot_data[LIMITER] = RateLimiter(capacity=8, rate=0.25)
     # Clients send an inline query per pause in typing, so inline gets a roomier bucket of its own.
     app.bot_data[INLINE_LIMITER] = RateLimiter(capacity=30, rate=1.0)
@@ -455,6 +459,7 @@ async def start(update: Update, context: Context) -> None:
         "/sections 查看报告目录",
         "/ask 问题 — 在群里提问（也可以 @我 或回复我的消息）",
         "/help 使用说明",
+        "/forget 删除我的提问记录",
         f"在任何聊天里输入 @{username} 问题，也可以查询。",
     ]
     if _is_admin(update, context):
@@ -497,6 +502,17 @@ async def ask_command(update: Update, context: Context) -> None:
         await say(update, context, "用法：/ask 问题，例如 /ask 合同外资引进了多少？")
         return
     await answer_question(update, context, question, message.chat.type, reply_to=message.message_id)
+
+
+async def forget_command(update: Update, context: Context) -> None:
+    """/forget: delete this user's questions, feedback and rate-limit state (the log does the work)."""
+    user = update.effective_user
+    if user is None:
+        return
+    removed = await asyncio.to_thread(_activity(context).forget_user, user.id)
+    for limiter in (context.bot_data[LIMITER], context.bot_data[INLINE_LIMITER]):
+        limiter.forget(user.id)
+    await say(update, context, f"已删除您的 {removed} 条提问记录（连同评价和频率限制记录）。")
 
 
 async def unknown_command(update: Update, context: Context) -> None:
@@ -706,7 +722,8 @@ async def stats_command(update: Update, context: Context) -> None:
         return
     activity = _activity(context)
     day, week = activity.stats(DAY), activity.stats(WEEK)
-    lines = ["<b>提问统计</b>", _stats_line("最近一天", day), _stats_line("最近一周", week)]
+    lines = ["<b>提问统计</b>", _stats_line("最近一天", day), _stats_line("最近一周", week),
+             f"提问和评价保留 {activity.retention_days} 天后自动删除；用户发送 /forget 可随时删除自己的记录。"]
     if week.top:
         lines += ["", "<b>一周内常问的问题</b>"]
         lines += [f"{n}. {html.escape(_short(q, 60))}（{count} 次）" for n, (q, count) in enumerate(week.top, 1)]
@@ -832,31 +849,6 @@ async def on_error(update: object, context: Context) -> None:
 
 # --- running ---------------------------------------------------------------------------------------
 
-class RedactToken(logging.Filter):
-    """Keep the bot token out of every log line (httpx and tracebacks may carry request URLs)."""
-
-    def __init__(self, token: str):
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self.token in message:
-            record.msg, record.args = message.replace(self.token, "<token>"), None
-        if record.exc_info and record.exc_info[1] is not None and self.token in str(record.exc_info[1]):
-            record.exc_text = logging.Formatter().formatException(record.exc_info).replace(self.token, "<token>")
-            record.exc_info = None
-        return True
-
-
-def _guard_logs(token: str) -> None:
-    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token
-    redact = RedactToken(token)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redact)
-
-
 def _check_webhook(webhook_url: str, secret_token: str | None) -> str:
     """The url_path to listen on, or a ConfigError saying what to fix."""
     if not webhook_url.startswith("https://"):
@@ -873,7 +865,7 @@ def run(settings: Settings, webhook_url: str | None = None, port: int = 8443,
         secret_token: str | None = None) -> None:
     """Serve Telegram until SIGINT/SIGTERM: long polling, or a webhook behind HTTPS."""
     token = settings.require_token()
-    _guard_logs(token)
+    redaction.install()  # the token and its secret half become [token] in every log line
     url_path = _check_webhook(webhook_url, secret_token) if webhook_url else ""
     asyncio.run(_check_telegram(settings, token))
     engine = Engine.open(settings.knowledge_dir, settings.data_dir)  # bad knowledge stops start-up here
@@ -896,6 +888,6 @@ async def _check_telegram(settings: Settings, token: str) -> None:
         raise ConfigError("TELEGRAM_BOT_TOKEN was refused by Telegram; copy the token again from @BotFather") from None
     except (NetworkError, TimedOut) as exc:
         where = settings.api_base_url or "api.telegram.org"
-        detail = exc.message.replace(token, "<token>")
+        detail = redaction.redact(exc.message)
         raise ConfigError(f"cannot reach the Telegram Bot API at {where} ({detail}); check the network "
                           "or TELEGRAM_API_BASE_URL") from None

@@ -271,7 +271,7 @@ async def test_edited_and_forwarded_commands_do_nothing(fake_api: FakeBotAPI, bo
 
 async def test_admin_menu_is_registered_once_the_admin_is_known(fake_api: FakeBotAPI, bot) -> None:
     assert "chat:1001" not in fake_api.commands  # Telegram: "chat not found" before the admin writes
-    assert {c["command"] for c in fake_api.commands["default"]} == {"start", "help", "sections", "ask"}
+    assert {c["command"] for c in fake_api.commands["default"]} == {"start", "help", "sections", "ask", "forget"}
     reply = await ask(fake_api, "/start", user=ADMIN)
     assert "/reload" in reply.result["text"]
     await fake_api.wait_for("setMyCommands", where=lambda c: c.params.get("scope", {}).get("chat_id") == ADMIN)
