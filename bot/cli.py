@@ -114,11 +114,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from . import telegram_bot
+    from . import telegram
 
     settings = Settings.from_env(args.knowledge)
     settings.require_token()
-    telegram_bot.run(settings, webhook_url=args.webhook_url, port=args.port, secret_token=args.secret_token)
+    telegram.run(settings, webhook_url=args.webhook_url, port=args.port, secret_token=args.secret_token)
     return 0
 
 

@@ -7,8 +7,8 @@ malformed HTML under parse_mode=HTML, text over 4096 characters, empty text, cal
 On a lone "&" that starts no entity it is stricter than Telegram, which is harmless for a bot that
 escapes everything.
 
-Tests play the users (`send_text`, `press`, `inline_query`), read what the bot sent (`calls`,
-`wait_for`) and inject faults (`inject`: 429 with retry_after, 500, slow answers, dropped
+Tests play the users (`send_text`, `press`, `inline_query`; `send_raw` for malformed updates), read
+what the bot sent (`calls`, `wait_for`) and inject faults (`inject`: 429 with retry_after, 500, slow answers, dropped
 connections). The server runs in its own thread, so it keeps answering while the test's event
 loop is busy; the waiting helpers are async so they never block that loop.
 """
@@ -396,6 +396,16 @@ class FakeBotAPI:
         self._push("inline_query", {"id": query_id, "from": self.user(user_id), "query": query,
                                     "offset": "", "chat_type": "sender"})
         return query_id
+
+    def send_raw(self, kind: str, payload: dict) -> int:
+        """Queue an update exactly as given, even one python-telegram-bot cannot parse; returns its id."""
+        return self._push(kind, payload)
+
+    def message_with(self, user_id: int, **fields: Any) -> dict:
+        """A message from `user_id` in their private chat with arbitrary fields (for `send_raw`)."""
+        chat = self.private_chat(user_id)
+        return {"message_id": self._next_message_id(chat["id"]), "from": self.user(user_id), "chat": chat,
+                "date": int(time.time()), **fields}
 
     def _auto_entities(self, text: str) -> list[dict]:
         """bot_command at offset 0 and @mentions, as Telegram clients mark them (UTF-16 units)."""

@@ -61,7 +61,7 @@ def bot_settings(fake_api: FakeBotAPI, knowledge_dir: Path, tmp_path: Path):
 @contextlib.asynccontextmanager
 async def running(app) -> AsyncIterator:
     """Run an Application as run_polling would, by hand: run_polling blocks and owns the event loop."""
-    from bot.telegram_bot import ALLOWED_UPDATES
+    from bot.telegram import ALLOWED_UPDATES
 
     await app.initialize()
     await app.post_init(app)  # initialize() does not call it; run_polling does
@@ -83,7 +83,7 @@ async def running(app) -> AsyncIterator:
 @pytest.fixture
 async def bot(bot_settings, shared_engine) -> AsyncIterator:
     """The production Application over the shared engine, polling the fake server."""
-    from bot.telegram_bot import build_application
+    from bot.telegram import build_application
 
     async with running(build_application(bot_settings, shared_engine)) as app:
         yield app

@@ -4,6 +4,7 @@ or the Telegram tests prove nothing about production. Driven by python-telegram-
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 
 import httpx
@@ -13,7 +14,6 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Conflict, InvalidToken, NetworkError, RetryAfter, TimedOut
 from telegram.request import HTTPXRequest
 
-from bot.telegram_bot import _seconds
 from tests.fakebotapi import FakeBotAPI, parse_html
 
 pytestmark = pytest.mark.anyio
@@ -196,7 +196,7 @@ async def test_fault_injection(fake_api: FakeBotAPI) -> None:
         fake_api.inject("sendMessage", "429", retry_after=3)
         with pytest.raises(RetryAfter) as info:
             await bot.send_message(USER, "x")
-        assert _seconds(info.value) == 3
+        assert info.value.retry_after in (3, dt.timedelta(seconds=3))  # an int in 22.x, a timedelta later
         fake_api.inject("sendMessage", "500")
         with pytest.raises(NetworkError):
             await bot.send_message(USER, "x")

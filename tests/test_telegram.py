@@ -18,7 +18,8 @@ import pytest
 
 from bot.activity import ActivityLog
 from bot.config import ConfigError
-from bot.telegram_bot import ONLY_ASKER, REFUSAL, build_application, run
+from bot.telegram import build_application, run
+from bot.telegram.texts import ONLY_ASKER, REFUSAL
 from tests.fakebotapi import Call, FakeBotAPI
 from tests.telegram_fixtures import ADMIN, OTHER, REPO, USER, running
 
@@ -120,7 +121,7 @@ async def test_feedback_is_recorded_for_the_asker_only(fake_api: FakeBotAPI, bot
     reply = await ask(fake_api, FOREIGN_CAPITAL)
     thumbs_up, thumbs_down = data_starting(reply, "fb:")
     log_id = int(thumbs_up.split(":")[1])
-    activity: ActivityLog = bot.bot_data["activity"]
+    activity: ActivityLog = bot.bot_data.activity
 
     since = fake_api.mark()
     fake_api.press(USER, reply.result, thumbs_down)
@@ -239,12 +240,12 @@ async def test_a_flooding_user_is_limited_and_others_still_answered(fake_api: Fa
 
 @pytest.mark.parametrize("command", ["/reload", "/stats", "/unanswered", "/addfaq 问 | 答 | 1.1"])
 async def test_admin_commands_refused_for_others(fake_api: FakeBotAPI, bot, bot_settings, command: str) -> None:
-    engine = bot.bot_data["engine"]
+    engine = bot.bot_data.engine
     faq = bot_settings.knowledge_dir / "faq.csv"
     before = faq.read_bytes() if faq.exists() else None
     reply = await ask(fake_api, command)
     assert reply.result["text"] == REFUSAL
-    assert bot.bot_data["engine"] is engine
+    assert bot.bot_data.engine is engine
     assert (faq.read_bytes() if faq.exists() else None) == before  # nothing added
     group = fake_api.group_chat()
     in_group = await ask(fake_api, command.replace(" ", "@qiaowu_test_bot ", 1) if " " in command
@@ -253,7 +254,7 @@ async def test_admin_commands_refused_for_others(fake_api: FakeBotAPI, bot, bot_
 
 
 async def test_edited_and_forwarded_commands_do_nothing(fake_api: FakeBotAPI, bot) -> None:
-    engine = bot.bot_data["engine"]
+    engine = bot.bot_data.engine
     since = fake_api.mark()
     question = fake_api.send_text(OTHER, "你好")
     fake_api.edit_text(question, "/reload")  # an edit is not a new command (Telegram is not even asked for edits)
@@ -266,7 +267,7 @@ async def test_edited_and_forwarded_commands_do_nothing(fake_api: FakeBotAPI, bo
     texts = [c.result["text"] for c in fake_api.find("sendMessage", since=since)]
     assert not [t for t in texts if "重新加载" in t or "提问统计" in t or t == REFUSAL]
     assert barrier.result["text"] in texts
-    assert bot.bot_data["engine"] is engine
+    assert bot.bot_data.engine is engine
 
 
 async def test_admin_menu_is_registered_once_the_admin_is_known(fake_api: FakeBotAPI, bot) -> None:
@@ -339,7 +340,7 @@ NEW_REPORT = """关于海外侨胞春节慰问活动的情况报告
 
 async def test_reload_picks_up_a_new_report(fake_api: FakeBotAPI, bot_settings) -> None:
     async with running(build_application(bot_settings)) as app:  # engine opened in post_init
-        before = app.bot_data["engine"].counts()
+        before = app.bot_data.engine.counts()
         (bot_settings.knowledge_dir / "spring-festival.txt").write_text(NEW_REPORT, encoding="utf-8")
         reply = await ask(fake_api, "/reload", user=ADMIN)
         text = reply.result["text"]
@@ -352,7 +353,7 @@ async def test_reload_picks_up_a_new_report(fake_api: FakeBotAPI, bot_settings) 
 
 async def test_broken_knowledge_on_reload_keeps_the_old_answering(fake_api: FakeBotAPI, bot_settings) -> None:
     async with running(build_application(bot_settings)) as app:
-        engine = app.bot_data["engine"]
+        engine = app.bot_data.engine
         faq = bot_settings.knowledge_dir / "faq.csv"
         faq.write_text("question,alternates,answer,doc,section\n"
                        "合同外资引进了多少？,,35亿美元,,1.1\n"
@@ -361,7 +362,7 @@ async def test_broken_knowledge_on_reload_keeps_the_old_answering(fake_api: Fake
         text = reply.result["text"]
         assert "重新加载失败" in text and "仍在使用原来的知识库" in text
         assert "faq.csv, line 3" in text
-        assert app.bot_data["engine"] is engine
+        assert app.bot_data.engine is engine
         assert "35亿美元" in (await ask(fake_api, FOREIGN_CAPITAL)).result["text"]
 
 
@@ -394,13 +395,13 @@ async def test_an_error_is_logged_and_the_user_gets_an_apology(fake_api: FakeBot
             raise RuntimeError("index corrupted")
 
     async with running(build_application(bot_settings, shared_engine)) as app:
-        app.bot_data["engine"] = Broken()
+        app.bot_data.engine = Broken()
         since = fake_api.mark()
         fake_api.send_text(USER, FOREIGN_CAPITAL)
         await fake_api.wait_for("sendMessage", since=since, where=lambda c: "抱歉" in c.result["text"])
         assert "index corrupted" in caplog.text and "error while handling update" in caplog.text
         assert FOREIGN_CAPITAL not in caplog.text  # users' words stay out of the logs
-        app.bot_data["engine"] = shared_engine
+        app.bot_data.engine = shared_engine
         assert "35亿美元" in (await ask(fake_api, FOREIGN_CAPITAL)).result["text"]
 
 
@@ -421,7 +422,7 @@ def test_qiaobot_run_answers_and_stops_cleanly_on_sigterm(fake_api: FakeBotAPI, 
     env = dict(os.environ, TELEGRAM_BOT_TOKEN=fake_api.token, TELEGRAM_API_BASE_URL=fake_api.base_url,
                BOT_KNOWLEDGE_DIR=str(knowledge_dir), BOT_DATA_DIR=str(tmp_path / "data"),
                BOT_ADMIN_IDS=str(ADMIN), NO_PROXY="127.0.0.1,localhost", PYTHONPATH=str(REPO), LOG_LEVEL="DEBUG")
-    fake_api.inject("sendMessage", "500")  # what gets logged on the way must not carry the token either
+    fake_api.inject("getUpdates", "500")  # what gets logged on the way must not carry the token either
     process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
