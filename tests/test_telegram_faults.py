@@ -202,3 +202,30 @@ async def test_the_token_stays_out_of_logs_under_faults(fake_api: FakeBotAPI, bo
     assert "getUpdates" in caplog.text  # debug logging was on
     assert fake_api.token not in caplog.text
     assert fake_api.token.split(":")[1] not in caplog.text
+
+
+async def test_an_update_the_library_cannot_read_is_skipped_and_everyone_else_answered(
+        fake_api: FakeBotAPI, bot_settings, shared_engine, caplog: pytest.LogCaptureFixture) -> None:
+    """A poll without the fields a newer Bot API made required, in one getUpdates batch with others."""
+    from bot.telegram import build_application
+    from tests.telegram_fixtures import running
+
+    attacker, secret = 987_654_321, "机密问题"
+    before = fake_api.send_text(USER, QUESTION)
+    poll = {"id": "1", "question": secret}  # no options, type, counts …
+    bad_id = fake_api.send_raw("message", fake_api.message_with(attacker, poll=poll, caption=secret))
+    after = fake_api.send_text(OTHER, QUESTION)
+    async with running(build_application(bot_settings, shared_engine)):  # polling starts: one batch of three
+        for message in (before, after):
+            assert FACT in (await fake_api.reply_to(message)).result["text"]
+        later = await answer_to(fake_api, user=OTHER)
+        assert FACT in later.result["text"]
+    batches = [c.result for c in fake_api.find("getUpdates")]
+    assert sum(bad_id in [u["update_id"] for u in batch] for batch in batches) == 1  # fetched once, confirmed
+    assert fake_api.confirmed_offset > bad_id
+    skipped = [r for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert len(skipped) == 1 and str(bad_id) in skipped[0].getMessage()
+    shown = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records if r.levelno >= logging.INFO)
+    for private in (secret, QUESTION, str(attacker), str(USER), str(OTHER), f"用户{attacker}"):
+        assert private not in shown
+    assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
