@@ -19,7 +19,7 @@ import pytest
 from bot.activity import ActivityLog
 from bot.config import ConfigError
 from bot.telegram import build_application, run
-from bot.telegram.texts import ONLY_ASKER, REFUSAL
+from bot.telegram.texts import ONLY_ASKER, REFUSAL, STALE_OUTLINE
 from tests.fakebotapi import Call, FakeBotAPI
 from tests.telegram_fixtures import ADMIN, OTHER, REPO, USER, running
 
@@ -215,6 +215,7 @@ async def test_inline_query_offers_up_to_five_answers(fake_api: FakeBotAPI, bot)
     results = answer.params["results"]
     assert 1 <= len(results) <= 5
     assert "35亿美元" in results[0]["input_message_content"]["message_text"]
+    assert "35亿美元" in results[0]["title"]  # the answer itself names the result, not the question
     empty_id = fake_api.inline_query(USER, "")
     (empty,) = await fake_api.wait_for("answerInlineQuery", since=since, inline_query_id=empty_id)
     assert empty.params["results"] == []
@@ -315,6 +316,67 @@ async def test_unanswered_button_turns_a_question_into_faq(fake_api: FakeBotAPI,
     assert "华侨农场的面积有多大？" in faq and "报告没有写华侨农场的面积。" in faq
     after = await ask(fake_api, "/unanswered", user=ADMIN)
     assert "华侨农场" not in after.result["text"]
+
+
+async def _faq_prompt(fake: FakeBotAPI) -> Call:
+    """A declined question, /unanswered, ➕ pressed by the admin: the prompt the bot sends."""
+    await ask(fake, "华侨农场的面积有多大？")
+    listing = await ask(fake, "/unanswered", user=ADMIN)
+    (button,) = data_starting(listing, "uf:")
+    since = fake.mark()
+    fake.press(ADMIN, listing.result, button)
+    (prompt,) = await fake.wait_for("sendMessage", since=since, chat_id=ADMIN)
+    return prompt
+
+
+async def test_the_faq_dialogue_can_be_cancelled(fake_api: FakeBotAPI, bot, bot_settings) -> None:
+    faq = bot_settings.knowledge_dir / "faq.csv"
+    before = faq.read_bytes() if faq.exists() else None
+    prompt = await _faq_prompt(fake_api)
+    malformed = await fake_api.reply_to(fake_api.send_text(ADMIN, "答案 | 1.1 | 多余", reply_to=prompt.result))
+    assert "格式是" in malformed.result["text"]  # still in the dialogue
+    cancelled = await ask(fake_api, "/cancel", user=ADMIN)
+    assert "已取消" in cancelled.result["text"]
+    late = await fake_api.reply_to(fake_api.send_text(ADMIN, "报告没有写。 | 3.1", reply_to=prompt.result))
+    assert "已结束" in late.result["text"]  # not written, and not answered as a question either
+    assert (faq.read_bytes() if faq.exists() else None) == before
+    assert "没有正在进行" in (await ask(fake_api, "/cancel", user=ADMIN)).result["text"]
+    assert "35亿美元" in (await ask(fake_api, FOREIGN_CAPITAL, user=ADMIN)).result["text"]
+
+
+async def test_the_faq_dialogue_times_out(fake_api: FakeBotAPI, bot_settings, shared_engine,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.telegram import admin
+
+    monkeypatch.setattr(admin, "FAQ_TIMEOUT", 1)
+    async with running(build_application(bot_settings, shared_engine)):
+        prompt = await _faq_prompt(fake_api)
+        since = fake_api.mark()
+        (notice,) = await fake_api.wait_for("sendMessage", since=since, chat_id=ADMIN, timeout=5)
+        assert "已结束" in notice.result["text"]
+        late = await fake_api.reply_to(fake_api.send_text(ADMIN, "报告没有写。 | 3.1", reply_to=prompt.result))
+        assert "已结束" in late.result["text"]
+    assert "报告没有写" not in (bot_settings.knowledge_dir / "faq.csv").read_text(encoding="utf-8")
+
+
+async def test_outline_buttons_survive_a_restart_only_with_the_same_knowledge(fake_api: FakeBotAPI,
+                                                                             bot_settings) -> None:
+    async with running(build_application(bot_settings)):
+        listing = await ask(fake_api, "/sections")
+    first = data_starting(listing, "s:")[1]  # a part with sub-sections
+    async with running(build_application(bot_settings)):  # a restart: same knowledge, same store
+        since = fake_api.mark()
+        fake_api.press(USER, listing.result, first)
+        (shown,) = await fake_api.wait_for("sendMessage", since=since, chat_id=USER)
+        assert data_starting(shown, "s:")
+    (bot_settings.knowledge_dir / "spring-festival.txt").write_text(NEW_REPORT, encoding="utf-8")
+    async with running(build_application(bot_settings)):  # a restart with changed knowledge
+        since = fake_api.mark()
+        fake_api.press(USER, listing.result, first)
+        (ack,) = await fake_api.wait_for("answerCallbackQuery", since=since)
+        assert ack.params["text"] == STALE_OUTLINE
+        await asyncio.sleep(0.1)
+        assert not fake_api.find("sendMessage", since=since)
 
 
 async def test_addfaq_writes_the_knowledge_folder(fake_api: FakeBotAPI, bot, bot_settings) -> None:
