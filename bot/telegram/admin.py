@@ -41,8 +41,13 @@ async def refuse(update: Update, context: Context) -> None:
 
 async def reload_command(update: Update, context: Context) -> None:
     """/reload: build the knowledge anew beside the old one, then swap; on failure keep the old."""
+    await reload_knowledge(update, context)
+
+
+async def reload_knowledge(update: Update, context: Context, wait: bool = False) -> None:
+    """Build the knowledge home beside the serving store, swap, and reply with what changed."""
     data = context.bot_data
-    if data.reload_lock.locked():
+    if data.reload_lock.locked() and not wait:
         await say(update, context, "正在重新加载，请稍候。")
         return
     async with data.reload_lock:

@@ -35,7 +35,7 @@ from telegram.warnings import PTBUserWarning
 from ..activity import ActivityLog, RateLimiter
 from ..config import ConfigError, Settings
 from ..matcher import Engine
-from . import admin, buttons, questions
+from . import admin, buttons, questions, upload
 from .context import CONTEXT_TYPES, BotData
 from .errors import on_error
 from .inline import inline_query
@@ -72,6 +72,8 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
     )
     if settings.api_base_url:
         builder = builder.base_url(settings.api_base_url)
+    if file_url := _file_url(settings):
+        builder = builder.base_file_url(file_url)
     app = builder.build()
     data: BotData = app.bot_data
     data.settings = settings
@@ -80,6 +82,29 @@ def build_application(settings: Settings, engine: Engine | None = None) -> Appli
         data.use(engine)
     _add_handlers(app, data.admins)
     return app
+
+
+def _file_url(settings: Settings) -> str | None:
+    """Where documents are downloaded from: beside a self-hosted Bot API (`…/bot` → `…/file/bot`)."""
+    base = settings.api_base_url
+    return base.removesuffix("/bot") + "/file/bot" if base and base.endswith("/bot") else None
+
+
+def _upload_dialogue(admins: filters.User) -> ConversationHandler:
+    """An admin's document in a private chat → preview with 加入 / 取消; /cancel or 10 minutes end it."""
+    with warnings.catch_warnings():  # per chat and user on purpose, as for the FAQ dialogue
+        warnings.simplefilter("ignore", PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE & admins, upload.received)],
+            states={
+                upload.CONFIRM: [CallbackQueryHandler(upload.confirm, pattern=r"^up:yes$"),
+                                 CallbackQueryHandler(upload.cancel, pattern=r"^up:no$")],
+                ConversationHandler.TIMEOUT: [TypeHandler(Update, upload.timed_out)],
+            },
+            fallbacks=[CommandHandler("cancel", upload.cancel, filters=COMMAND_FILTER)],
+            conversation_timeout=upload.UPLOAD_TIMEOUT,
+            allow_reentry=True,
+        )
 
 
 def _faq_dialogue() -> ConversationHandler:
@@ -120,6 +145,8 @@ def _add_handlers(app: Application, admins: filters.User) -> None:
     app.add_handler(CommandHandler("unanswered", admin.unanswered_command, filters=by_admin))
     app.add_handler(CommandHandler("addfaq", admin.addfaq_command, filters=by_admin))
     app.add_handler(_faq_dialogue())
+    app.add_handler(_upload_dialogue(admins))
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, upload.refuse_document))
     app.add_handler(CommandHandler("cancel", _nothing_to_cancel, filters=COMMAND_FILTER))
     admin_only = [name for name, _ in ADMIN_COMMANDS if name != "cancel"]
     app.add_handler(CommandHandler(admin_only, admin.refuse, filters=COMMAND_FILTER))

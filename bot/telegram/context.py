@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from telegram import Update
 from telegram.ext import CallbackContext, ContextTypes, ExtBot, filters
@@ -54,10 +55,21 @@ class FaqDraft:
 
 
 @dataclass
+class UploadDraft:
+    """A report an admin sent, built in its own folder, waiting for 加入 or 取消."""
+
+    staging: Path
+    file_name: str
+    doc: str
+    replaced: list[Path]  # reports in the knowledge home with the same id
+
+
+@dataclass
 class UserData:
     """What the bot keeps per user (in memory only)."""
 
     faq_draft: FaqDraft | None = None
+    upload: UploadDraft | None = None
 
 
 Context = CallbackContext[ExtBot[None], UserData, dict, BotData]

@@ -1,0 +1,180 @@
+"""An admin adds a report by sending it in a private chat: checked, built beside the serving
+knowledge, previewed, and added only when the admin presses 加入 (a ConversationHandler, wired in `app`).
+
+Nothing is downloaded before the sender is known to be an admin and the size is within what bots
+may download; the knowledge home changes only on 加入, and a replaced report is kept aside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import os
+import secrets
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+from telegram.ext import ConversationHandler
+
+from ..curated import KnowledgeError
+from ..matcher import Engine
+from .admin import reload_knowledge
+from .context import Context, UploadDraft
+from .send import acknowledge, quiet, say
+
+log = logging.getLogger(__name__)
+
+CONFIRM = 1  # the dialogue's one state: the preview is shown, waiting for 加入 or 取消
+UPLOAD_TIMEOUT = 600  # seconds the preview waits for an answer
+MAX_DOWNLOAD = 20 * 1024 * 1024  # Telegram lets bots download at most 20 MB
+REPORT_SUFFIXES = (".txt", ".docx", ".pdf")
+LEVELS = "一二三四五六"
+
+
+def _staging_dir(context: Context) -> Path:
+    return context.bot_data.settings.data_dir / "uploads" / secrets.token_hex(8)
+
+
+def _discard(draft: UploadDraft | None) -> None:
+    if draft is not None:
+        shutil.rmtree(draft.staging, ignore_errors=True)
+
+
+def _same_report(folder: Path, stem: str) -> list[Path]:
+    """Reports in the knowledge folder with this id (the id is the file name without its suffix)."""
+    return [p for p in folder.iterdir() if p.is_file() and p.stem == stem and p.suffix.lower() in REPORT_SUFFIXES]
+
+
+def _stage(home: Path, staging: Path, name: str) -> tuple[Path, list[Path]]:
+    """A copy of the knowledge home without the report this file would replace; where the file goes."""
+    knowledge = staging / "knowledge"
+    shutil.copytree(home, knowledge, symlinks=True)  # symlinks as they are: the build judges them alike
+    replaced = _same_report(home, Path(name).stem)
+    for old in _same_report(knowledge, Path(name).stem):
+        old.unlink()
+    return knowledge / name, replaced
+
+
+def preview(engine: Engine, doc: str, name: str, size: int, replaced: list[Path]) -> str:
+    """What the report would add: title, sections per level, statements, and what to watch."""
+    levels = Counter(len(path) for d, path in engine.sections if d == doc and path != (0,))
+    level_text = "，".join(f"{LEVELS[n - 1] if n <= len(LEVELS) else n}级 {count} 个"
+                           for n, count in sorted(levels.items())) or "没有"
+    lines = [f"<b>预览：《{html.escape(engine.documents[doc])}》</b>",
+             f"文件：{html.escape(name)}（{max(1, size // 1024)} KB）",
+             f"章节：{level_text}",
+             f"事实：{engine.doc_facts.get(doc, 0)} 条"]
+    warnings = []
+    if not levels:
+        warnings.append("没有识别出章节编号：这份报告将作为一个整体回答。")
+    if replaced:
+        warnings.append("将替换现有的同名报告（" + "、".join(html.escape(p.name) for p in replaced)
+                        + "）；原文件会另外保存。")
+    lines += [f"⚠️ {w}" for w in warnings]
+    lines += ["", "点「加入」把它加入知识库，或「取消」。"]
+    return "\n".join(lines)
+
+
+async def received(update: Update, context: Context) -> int:
+    """An admin's document: size first, then download, build beside the serving knowledge, preview."""
+    document = update.message.document if update.message else None
+    if document is None:
+        return ConversationHandler.END
+    name = Path(document.file_name or "").name
+    if Path(name).suffix.lower() not in REPORT_SUFFIXES or name.startswith("."):
+        await say(update, context, "只能添加 .txt、.docx 或 .pdf 格式的报告。")
+        return ConversationHandler.END
+    if (document.file_size or 0) > MAX_DOWNLOAD:
+        await say(update, context, f"文件太大（{document.file_size // (1024 * 1024)} MB）："
+                  "Telegram 只允许机器人下载 20 MB 以内的文件。")
+        return ConversationHandler.END
+    _discard(context.user_data.upload)  # a second document replaces an unanswered preview
+    context.user_data.upload = None
+    settings = context.bot_data.settings
+    staging = _staging_dir(context)
+    draft = UploadDraft(staging, name, Path(name).stem, [])
+    try:
+        target, draft.replaced = await asyncio.to_thread(_stage, settings.knowledge_dir, staging, name)
+        file = await document.get_file()
+        await file.download_to_drive(target)
+        engine = await asyncio.to_thread(Engine.open, target.parent, settings.data_dir)
+    except TelegramError as exc:
+        _discard(draft)
+        await say(update, context, "❌ 下载失败：" + html.escape(exc.message) + "。知识库没有改变。")
+        return ConversationHandler.END
+    except KnowledgeError as exc:
+        _discard(draft)
+        await say(update, context, "❌ 这个文件不能加入，知识库没有改变：\n" + html.escape(str(exc)))
+        return ConversationHandler.END
+    except Exception as exc:  # a file no reader copes with must not take the dialogue down with a traceback
+        log.exception("an uploaded report could not be built")
+        _discard(draft)
+        await say(update, context, "❌ 这个文件不能加入，知识库没有改变：" + html.escape(type(exc).__name__))
+        return ConversationHandler.END
+    if draft.doc not in engine.documents:
+        _discard(draft)
+        await say(update, context, "❌ 没有从这个文件里读出报告内容，知识库没有改变。")
+        return ConversationHandler.END
+    confirm = "替换" if draft.replaced else "加入"
+    keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(confirm, callback_data="up:yes"),
+                                      InlineKeyboardButton("取消", callback_data="up:no")]])
+    await say(update, context, preview(engine, draft.doc, name, target.stat().st_size, draft.replaced), keyboard)
+    context.user_data.upload = draft
+    return CONFIRM
+
+
+def _add(draft: UploadDraft, home: Path, kept: Path) -> None:
+    """Put the staged report into the knowledge home (atomically), keeping what it replaces."""
+    for old in draft.replaced:
+        kept.mkdir(parents=True, exist_ok=True)
+        shutil.move(old, kept / f"{time.strftime('%Y%m%d-%H%M%S')}-{old.name}")
+    tmp = home / f".{draft.file_name}.uploading"
+    shutil.copyfile(draft.staging / "knowledge" / draft.file_name, tmp)
+    os.replace(tmp, home / draft.file_name)
+
+
+async def confirm(update: Update, context: Context) -> int:
+    """加入 (or 替换): save the report into the knowledge home and serve it."""
+    await acknowledge(update)
+    draft, context.user_data.upload = context.user_data.upload, None
+    if draft is None:
+        return ConversationHandler.END
+    if update.callback_query is not None:
+        await quiet(update.callback_query.edit_message_reply_markup(None))  # pressed once is enough
+    settings = context.bot_data.settings
+    try:
+        await asyncio.to_thread(_add, draft, settings.knowledge_dir, settings.data_dir / "replaced")
+    except OSError as exc:
+        await say(update, context, "❌ 没有保存：" + html.escape(str(exc)))
+        return ConversationHandler.END
+    finally:
+        _discard(draft)
+    await reload_knowledge(update, context, wait=True)  # a reload already running must not skip this report
+    return ConversationHandler.END
+
+
+async def cancel(update: Update, context: Context) -> int:
+    """取消 or /cancel: forget the preview; the knowledge is unchanged."""
+    await acknowledge(update)
+    if update.callback_query is not None:
+        await quiet(update.callback_query.edit_message_reply_markup(None))
+    _discard(context.user_data.upload)
+    context.user_data.upload = None
+    await say(update, context, "已取消，知识库没有改变。")
+    return ConversationHandler.END
+
+
+async def timed_out(update: object, context: Context) -> None:
+    """No answer to the preview in time: forget it."""
+    _discard(context.user_data.upload)
+    context.user_data.upload = None
+
+
+async def refuse_document(update: Update, context: Context) -> None:
+    """A document from anyone but an admin: refused, nothing downloaded."""
+    await say(update, context, "抱歉，只有管理员可以发送报告文件。提问请直接发文字。")
