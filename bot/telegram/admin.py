@@ -182,6 +182,11 @@ async def cancel(update: Update, context: Context) -> int:
     return ConversationHandler.END
 
 
+async def nothing_to_cancel(update: Update, context: Context) -> None:
+    """/cancel outside a dialogue."""
+    await say(update, context, "没有正在进行的操作。")
+
+
 async def faq_timed_out(update: object, context: Context) -> None:
     """The admin did not answer in time: say so, so a late reply is not mistaken for a question."""
     context.user_data.faq_draft = None

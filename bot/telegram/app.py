@@ -11,6 +11,7 @@ import asyncio
 import importlib.util
 import logging
 import re
+import shutil
 import warnings
 from urllib.parse import urlsplit
 
@@ -40,7 +41,6 @@ from .context import CONTEXT_TYPES, BotData
 from .errors import on_error
 from .inline import inline_query
 from .menus import register_commands
-from .send import say
 from .texts import ADMIN_COMMANDS
 from .transport import TelegramRequest
 
@@ -126,11 +126,6 @@ def _faq_dialogue() -> ConversationHandler:
         )
 
 
-async def _nothing_to_cancel(update: Update, context) -> None:
-    """/cancel outside a dialogue."""
-    await say(update, context, "没有正在进行的操作。")
-
-
 def _add_handlers(app: Application, admins: filters.User) -> None:
     """Every handler, in the order they are tried."""
     app.add_handler(TypeHandler(Update, questions.rate_gate), group=-1)
@@ -147,7 +142,7 @@ def _add_handlers(app: Application, admins: filters.User) -> None:
     app.add_handler(_faq_dialogue())
     app.add_handler(_upload_dialogue(admins))
     app.add_handler(MessageHandler(filters.Document.ALL & filters.ChatType.PRIVATE, upload.refuse_document))
-    app.add_handler(CommandHandler("cancel", _nothing_to_cancel, filters=COMMAND_FILTER))
+    app.add_handler(CommandHandler("cancel", admin.nothing_to_cancel, filters=COMMAND_FILTER))
     admin_only = [name for name, _ in ADMIN_COMMANDS if name != "cancel"]
     app.add_handler(CommandHandler(admin_only, admin.refuse, filters=COMMAND_FILTER))
 
@@ -174,6 +169,8 @@ async def post_init(app: Application) -> None:
     data: BotData = app.bot_data
     if not hasattr(data, "engine"):
         data.use(await asyncio.to_thread(Engine.open, data.settings.knowledge_dir, data.settings.data_dir))
+    # No dialogue survives a restart, so neither do the reports that waited in one for 加入.
+    await asyncio.to_thread(shutil.rmtree, data.settings.data_dir / upload.STAGING, True)
     data.activity = ActivityLog.open(data.settings.data_dir)
     data.limiter = RateLimiter(capacity=8, rate=0.25)
     # Clients send an inline query per pause in typing, so inline gets a roomier bucket of its own.

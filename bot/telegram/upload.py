@@ -34,10 +34,11 @@ UPLOAD_TIMEOUT = 600  # seconds the preview waits for an answer
 MAX_DOWNLOAD = 20 * 1024 * 1024  # Telegram lets bots download at most 20 MB
 REPORT_SUFFIXES = (".txt", ".docx", ".pdf")
 LEVELS = "一二三四五六"
+STAGING = "uploads"  # under BOT_DATA_DIR: one folder per report waiting for 加入
 
 
 def _staging_dir(context: Context) -> Path:
-    return context.bot_data.settings.data_dir / "uploads" / secrets.token_hex(8)
+    return context.bot_data.settings.data_dir / STAGING / secrets.token_hex(8)
 
 
 def _discard(draft: UploadDraft | None) -> None:
