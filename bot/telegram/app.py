@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from telegram import Bot, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -175,7 +175,10 @@ async def post_init(app: Application) -> None:
     data.limiter = RateLimiter(capacity=8, rate=0.25)
     # Clients send an inline query per pause in typing, so inline gets a roomier bucket of its own.
     data.inline_limiter = RateLimiter(capacity=30, rate=1.0)
-    await register_commands(app.bot, data)
+    try:
+        await register_commands(app.bot, data)
+    except TelegramError as exc:  # the menu is a convenience: answering matters more
+        log.warning("command menus not set (%s); commands still work when typed", type(exc).__name__)
 
 
 async def post_shutdown(app: Application) -> None:

@@ -129,13 +129,16 @@ async def start(update: Update, context: Context) -> None:
         "/help 使用说明",
         f"在任何聊天里输入 @{username} 问题，也可以查询。",
     ]
-    if data.is_admin(update) and update.effective_user is not None:
+    user = update.effective_user
+    admin = user is not None and data.is_admin(update)
+    if admin:
         lines += ["", "<b>管理员命令</b>", "/reload 重新加载知识库", "/stats 提问统计",
                   "/unanswered 未答出和差评的问题", "/addfaq 问题 | 答案 | 章节 — 添加常见问题",
                   "/cancel 取消正在进行的操作",
                   "在私聊里发送 .txt、.docx 或 .pdf 文件 — 添加报告（先预览，点「加入」才生效）"]
-        await register_admin_menu(context.bot, data, update.effective_user.id)
     await say(update, context, "\n".join(lines), quote=False)
+    if admin and user is not None:  # after the reply, which matters more
+        await register_admin_menu(context.bot, data, user.id)
 
 
 async def private_text(update: Update, context: Context) -> None:
