@@ -232,3 +232,15 @@ def test_raw_wire_errors_have_telegram_shape(fake_api: FakeBotAPI) -> None:
         assert client.post(f"{fake_api.base_url}{fake_api.token}/noSuchMethod").status_code == 404
         me = client.post(f"{fake_api.base_url}{fake_api.token}/getMe").json()
         assert me["ok"] and me["result"]["is_bot"] and me["result"]["username"]
+
+
+async def test_documents_are_fetched_with_getfile_and_over_20_mb_refused(fake_api: FakeBotAPI) -> None:
+    bot = Bot(fake_api.token, base_url=fake_api.base_url, base_file_url=fake_api.base_file_url)
+    small = fake_api.send_document(USER, "a.txt", "报告".encode())["document"]
+    big = fake_api.send_document(USER, "b.pdf", b"0" * (20 * 1024 * 1024 + 1))["document"]
+    async with bot:
+        file = await bot.get_file(small["file_id"])
+        assert bytes(await file.download_as_bytearray()) == "报告".encode()
+        with pytest.raises(BadRequest, match="(?i)file is too big"):
+            await bot.get_file(big["file_id"])
+    assert fake_api.downloads == [small["file_id"]]
