@@ -51,10 +51,19 @@ def _same_report(folder: Path, stem: str) -> list[Path]:
     return [p for p in folder.iterdir() if p.is_file() and p.stem == stem and p.suffix.lower() in REPORT_SUFFIXES]
 
 
+def _link_or_copy(source: str, target: str) -> None:
+    """A hard link where the file system allows (a large archive is staged in no time), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 def _stage(home: Path, staging: Path, name: str) -> tuple[Path, list[Path]]:
     """A copy of the knowledge home without the report this file would replace; where the file goes."""
     knowledge = staging / "knowledge"
-    shutil.copytree(home, knowledge, symlinks=True)  # symlinks as they are: the build judges them alike
+    # Symlinks stay symlinks, so the build judges them as it does in the home.
+    shutil.copytree(home, knowledge, symlinks=True, copy_function=_link_or_copy)
     replaced = _same_report(home, Path(name).stem)
     for old in _same_report(knowledge, Path(name).stem):
         old.unlink()
