@@ -22,7 +22,7 @@ from ..activity import DAY, WEEK
 from ..curated import KnowledgeError
 from ..matcher import Engine
 from .context import Context, FaqDraft
-from .send import acknowledge, quiet, say
+from .send import acknowledge, quiet, say, say_once_returned
 from .texts import FAQ_EXPIRED, FAQ_PROMPT, REFUSAL, STALE_BUTTON, short
 
 log = logging.getLogger(__name__)
@@ -150,13 +150,11 @@ async def faq_button(update: Update, context: Context) -> int:
         await acknowledge(update, STALE_BUTTON)
         return ConversationHandler.END
     await acknowledge(update)
-    prompt = await say(update, context,
-                       f"{FAQ_PROMPT}\n「{html.escape(row.question)}」\n"
-                       "请直接回复本消息：答案 | 章节（章节可以省略，例如 1.2）；发送 /cancel 放弃。",
-                       ForceReply(selective=True, input_field_placeholder="答案 | 章节"))
-    if prompt is None:
-        return ConversationHandler.END
     context.user_data.faq_draft = FaqDraft(row.id, row.question)
+    say_once_returned(update, context,
+                      f"{FAQ_PROMPT}\n「{html.escape(row.question)}」\n"
+                      "请直接回复本消息：答案 | 章节（章节可以省略，例如 1.2）；发送 /cancel 放弃。",
+                      ForceReply(selective=True, input_field_placeholder="答案 | 章节"))
     return FAQ_ANSWER
 
 

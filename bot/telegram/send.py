@@ -71,6 +71,15 @@ async def say(update: Update, context: Context, text: str, markup: Markup | None
     return await send_long_html(context.bot, chat.id, text, reply_to, markup)
 
 
+def say_once_returned(update: Update, context: Context, text: str, markup: Markup | None = None) -> None:
+    """Reply just after the handler returns: for a dialogue's prompt or buttons.
+
+    ConversationHandler records the new state only when the handler returns; a prompt sent from
+    inside it could be answered (a button pressed) before that state exists.
+    """
+    context.application.create_task(say(update, context, text, markup), update=update)
+
+
 async def acknowledge(update: Update, text: str | None = None) -> None:
     """Answer a button press (stops the client's spinner); a late or repeated answer is harmless."""
     if update.callback_query is not None:

@@ -25,7 +25,7 @@ from ..curated import KnowledgeError
 from ..matcher import Engine
 from .admin import reload_knowledge
 from .context import Context, UploadDraft
-from .send import acknowledge, quiet, say
+from .send import acknowledge, quiet, say, say_once_returned
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,9 @@ async def received(update: Update, context: Context) -> int:
     confirm = "替换" if draft.replaced else "加入"
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(confirm, callback_data="up:yes"),
                                       InlineKeyboardButton("取消", callback_data="up:no")]])
-    await say(update, context, preview(engine, draft.doc, name, target.stat().st_size, draft.replaced), keyboard)
     context.user_data.upload = draft
+    say_once_returned(update, context, preview(engine, draft.doc, name, target.stat().st_size, draft.replaced),
+                      keyboard)
     return CONFIRM
 
 
