@@ -111,3 +111,11 @@ async def test_cancel_and_a_same_named_report(fake_api: FakeBotAPI, bot, setting
     kept = list((settings.data_dir / "replaced").iterdir())
     assert [p.read_bytes() for p in kept] == [original]  # nothing lost
     assert "386户" in await ask(fake_api, ONLY_THIS_REPORT)
+
+
+async def test_a_report_the_build_refuses_is_explained_by_its_name(fake_api: FakeBotAPI, bot, settings) -> None:
+    reply = await send(fake_api, "gbk-report.txt", REPORT.encode("gbk"))  # not UTF-8
+    text = reply.result["text"]
+    assert text.startswith("❌") and "gbk-report.txt" in text and not buttons(reply)
+    assert str(settings.data_dir) not in text  # the staging folder is ours, not the admin's
+    assert not (settings.knowledge_dir / "gbk-report.txt").exists()

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
@@ -90,6 +90,32 @@ def preview(engine: Engine, doc: str, name: str, size: int, replaced: list[Path]
     return "\n".join(lines)
 
 
+async def _build_staged(update: Update, context: Context, document: Document, draft: UploadDraft) -> Engine | None:
+    """Download the file into a copy of the knowledge home and build it; on failure say why, return None."""
+    settings = context.bot_data.settings
+    knowledge = draft.staging / "knowledge"
+    try:
+        target, draft.replaced = await asyncio.to_thread(_stage, settings.knowledge_dir, draft.staging, draft.file_name)
+        file = await document.get_file()
+        await file.download_to_drive(target)
+        engine = await asyncio.to_thread(Engine.open, knowledge, settings.data_dir)
+    except TelegramError as exc:
+        await say(update, context, "❌ 下载失败：" + html.escape(exc.message) + "。知识库没有改变。")
+        return None
+    except KnowledgeError as exc:
+        reason = str(exc).replace(f"{knowledge}{os.sep}", "")  # the admin knows the file, not our staging folder
+        await say(update, context, "❌ 这个文件不能加入，知识库没有改变：\n" + html.escape(reason))
+        return None
+    except Exception as exc:  # a file no reader copes with must not end the dialogue in a traceback
+        log.exception("an uploaded report could not be built")
+        await say(update, context, "❌ 这个文件不能加入，知识库没有改变：" + html.escape(type(exc).__name__))
+        return None
+    if draft.doc not in engine.documents:
+        await say(update, context, "❌ 没有从这个文件里读出报告内容，知识库没有改变。")
+        return None
+    return engine
+
+
 async def received(update: Update, context: Context) -> int:
     """An admin's document: size first, then download, build beside the serving knowledge, preview."""
     document = update.message.document if update.message else None
@@ -105,37 +131,17 @@ async def received(update: Update, context: Context) -> int:
         return ConversationHandler.END
     _discard(context.user_data.upload)  # a second document replaces an unanswered preview
     context.user_data.upload = None
-    settings = context.bot_data.settings
-    staging = _staging_dir(context)
-    draft = UploadDraft(staging, name, Path(name).stem, [])
-    try:
-        target, draft.replaced = await asyncio.to_thread(_stage, settings.knowledge_dir, staging, name)
-        file = await document.get_file()
-        await file.download_to_drive(target)
-        engine = await asyncio.to_thread(Engine.open, target.parent, settings.data_dir)
-    except TelegramError as exc:
+    draft = UploadDraft(_staging_dir(context), name, Path(name).stem, [])
+    engine = await _build_staged(update, context, document, draft)
+    if engine is None:
         _discard(draft)
-        await say(update, context, "❌ 下载失败：" + html.escape(exc.message) + "。知识库没有改变。")
-        return ConversationHandler.END
-    except KnowledgeError as exc:
-        _discard(draft)
-        await say(update, context, "❌ 这个文件不能加入，知识库没有改变：\n" + html.escape(str(exc)))
-        return ConversationHandler.END
-    except Exception as exc:  # a file no reader copes with must not take the dialogue down with a traceback
-        log.exception("an uploaded report could not be built")
-        _discard(draft)
-        await say(update, context, "❌ 这个文件不能加入，知识库没有改变：" + html.escape(type(exc).__name__))
-        return ConversationHandler.END
-    if draft.doc not in engine.documents:
-        _discard(draft)
-        await say(update, context, "❌ 没有从这个文件里读出报告内容，知识库没有改变。")
         return ConversationHandler.END
     confirm = "替换" if draft.replaced else "加入"
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton(confirm, callback_data="up:yes"),
                                       InlineKeyboardButton("取消", callback_data="up:no")]])
     context.user_data.upload = draft
-    say_once_returned(update, context, preview(engine, draft.doc, name, target.stat().st_size, draft.replaced),
-                      keyboard)
+    size = (draft.staging / "knowledge" / name).stat().st_size
+    say_once_returned(update, context, preview(engine, draft.doc, name, size, draft.replaced), keyboard)
     return CONFIRM
 
 
