@@ -359,6 +359,16 @@ async def test_the_faq_dialogue_times_out(fake_api: FakeBotAPI, bot_settings, sh
     assert "报告没有写" not in (bot_settings.knowledge_dir / "faq.csv").read_text(encoding="utf-8")
 
 
+async def test_a_reply_to_a_faq_prompt_after_a_restart_is_not_taken_for_a_question(
+        fake_api: FakeBotAPI, bot_settings, shared_engine) -> None:
+    async with running(build_application(bot_settings, shared_engine)):
+        prompt = await _faq_prompt(fake_api)
+    async with running(build_application(bot_settings, shared_engine)):  # the dialogue did not survive
+        late = await fake_api.reply_to(fake_api.send_text(ADMIN, "报告没有写。 | 3.1", reply_to=prompt.result))
+        assert "已结束" in late.result["text"] and "/unanswered" in late.result["text"]
+    assert "报告没有写" not in (bot_settings.knowledge_dir / "faq.csv").read_text(encoding="utf-8")
+
+
 async def test_outline_buttons_survive_a_restart_only_with_the_same_knowledge(fake_api: FakeBotAPI,
                                                                              bot_settings) -> None:
     async with running(build_application(bot_settings)):
