@@ -168,14 +168,14 @@ def _rebuild_or(settings: Settings, undo: Callable[[], object], done: str) -> in
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from . import telegram_bot
+    from . import telegram
 
     settings: Settings = args.settings
     settings.require_token()
     _progress(f"qiaobot: {settings.knowledge_line()}, data folder {settings.data_dir}")
     # A webhook without a secret would take updates "from" anyone who learns its URL.
     secret = webhook_secret(args.secret_token or settings.webhook_secret) if args.webhook_url else None
-    telegram_bot.run(settings, webhook_url=args.webhook_url, port=args.port or settings.port, secret_token=secret)
+    telegram.run(settings, webhook_url=args.webhook_url, port=args.port or settings.port, secret_token=secret)
     return 0
 
 

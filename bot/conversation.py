@@ -15,6 +15,7 @@ phrasings are data: `data/smalltalk.txt`). Everything else goes to `Engine.ask` 
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
@@ -29,6 +30,8 @@ from .answer import Answer
 from .matcher import QTYPES, Engine, parse_section_ref
 from .normalize import fold
 from .reply import source_line
+
+log = logging.getLogger(__name__)
 
 SMALLTALK_FILE = Path(__file__).resolve().parent / "data" / "smalltalk.txt"
 MEMORY_SECONDS = 600  # a follow-up ten minutes later is a new conversation
@@ -268,8 +271,11 @@ def example_questions(engine: Engine, limit: int = 3) -> list[str]:
         if len(section.path) < 2 or not 2 <= len(title) <= 16:
             continue
         question = f"{title}有哪些做法？"
-        if engine.ask(question).answered:
-            examples.append(question)
+        try:
+            if engine.ask(question).answered:
+                examples.append(question)
+        except Exception:  # an example is a nicety; never let it stop the bot
+            log.exception("example question from section %s failed", ".".join(map(str, section.path)))
         if len(examples) >= limit:
             break
     return examples

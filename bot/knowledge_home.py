@@ -46,7 +46,7 @@ def report_name(filename: str) -> str:
     if name != (filename or "").strip() or not _SAFE_NAME.match(name) or name.startswith("."):
         raise AdminError(f"文件名 {filename!r} 不能用：请用不含路径和特殊字符的文件名，例如 2024年工作总结.docx")
     if Path(name).suffix.lower() not in REPORT_SUFFIXES:
-        raise AdminError(f"{name}：只能加入 {'、'.join(REPORT_SUFFIXES)} 文件（.doc 请另存为 .docx）")
+        raise AdminError(f"只能添加 {'、'.join(REPORT_SUFFIXES)} 格式的报告（{name} 不是；.doc 请另存为 .docx）")
     return name
 
 

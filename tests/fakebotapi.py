@@ -7,8 +7,8 @@ malformed HTML under parse_mode=HTML, text over 4096 characters, empty text, cal
 On a lone "&" that starts no entity it is stricter than Telegram, which is harmless for a bot that
 escapes everything.
 
-Tests play the users (`send_text`, `press`, `inline_query`), read what the bot sent (`calls`,
-`wait_for`) and inject faults (`inject`: 429 with retry_after, 500, slow answers, dropped
+Tests play the users (`send_text`, `press`, `inline_query`; `send_raw` for malformed updates), read
+what the bot sent (`calls`, `wait_for`) and inject faults (`inject`: 429 with retry_after, 500, slow answers, dropped
 connections). The server runs in its own thread, so it keeps answering while the test's event
 loop is busy; the waiting helpers are async so they never block that loop.
 """
@@ -27,12 +27,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
 MAX_CALLBACK_ANSWER = 200
 MAX_INLINE_RESULTS = 50
+MAX_DOWNLOAD = 20 * 1024 * 1024  # the cloud Bot API lets bots download at most 20 MB
 
 # Form fields that carry JSON; everything else is a raw string (so a reply text "2024" stays text).
 STRUCTURED = {
@@ -276,6 +277,8 @@ class FakeBotAPI:
         self.confirmed_offset = 0
         self.fetched_up_to = 0
         self.unhandled_errors: list[str] = []
+        self.files: dict[str, bytes] = {}  # file_id → content, for getFile and the download
+        self.downloads: list[str] = []  # file paths fetched from the file endpoint
         self._update_ids = itertools.count(1000)
         self._message_ids: dict[int, itertools.count] = {}
         self._query_ids = itertools.count(7_000_000)
@@ -320,6 +323,10 @@ class FakeBotAPI:
     def port(self) -> int:
         assert self._server, "start() the fake first"
         return self._server.server_address[1]
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
 
     @property
     def base_url(self) -> str:
@@ -396,6 +403,30 @@ class FakeBotAPI:
         self._push("inline_query", {"id": query_id, "from": self.user(user_id), "query": query,
                                     "offset": "", "chat_type": "sender"})
         return query_id
+
+    def send_document(self, user_id: int, file_name: str, content: bytes, mime_type: str = "text/plain",
+                      *, size: int | None = None) -> dict:
+        """A user sends a file in their private chat; `size` overrides the reported file_size."""
+        file_id = f"doc-{next(self._query_ids)}"
+        with self.cond:
+            self.files[file_id] = content
+        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name,
+                    "mime_type": mime_type, "file_size": len(content) if size is None else size}
+        message = self.message_with(user_id, document=document)
+        with self.cond:
+            self.messages[(message["chat"]["id"], message["message_id"])] = message
+        self._push("message", message)
+        return message
+
+    def send_raw(self, kind: str, payload: dict) -> int:
+        """Queue an update exactly as given, even one python-telegram-bot cannot parse; returns its id."""
+        return self._push(kind, payload)
+
+    def message_with(self, user_id: int, **fields: Any) -> dict:
+        """A message from `user_id` in their private chat with arbitrary fields (for `send_raw`)."""
+        chat = self.private_chat(user_id)
+        return {"message_id": self._next_message_id(chat["id"]), "from": self.user(user_id), "chat": chat,
+                "date": int(time.time()), **fields}
 
     def _auto_entities(self, text: str) -> list[dict]:
         """bot_command at offset 0 and @mentions, as Telegram clients mark them (UTF-16 units)."""
@@ -729,6 +760,17 @@ class FakeBotAPI:
         with self.cond:
             return self.commands.get(key, [])
 
+    def api_getFile(self, params: dict) -> dict:
+        file_id = params.get("file_id")
+        with self.cond:
+            content = self.files.get(file_id)  # type: ignore[arg-type]
+        if content is None:
+            raise bad_request("invalid file_id")
+        if len(content) > MAX_DOWNLOAD:
+            raise bad_request("file is too big")
+        return {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(content),
+                "file_path": f"documents/{file_id}"}
+
     def api_sendChatAction(self, params: dict) -> bool:
         self._known_chat(params)
         if params.get("action") not in CHAT_ACTIONS:
@@ -792,6 +834,9 @@ class _Handler(BaseHTTPRequestHandler):
         api = self.api
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         url = urlsplit(self.path)
+        download = re.match(r"^/file/bot([^/]+)/documents/([\w-]+)$", url.path)
+        if download:
+            return self._download(unquote(download.group(1)), download.group(2))  # PTB quotes the ":"
         m = re.match(r"^/bot([^/]+)/([A-Za-z]+)$", url.path)
         if not m:
             return self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
@@ -842,6 +887,22 @@ class _Handler(BaseHTTPRequestHandler):
         # the client may have given up (its read timeout); Telegram would not notice either
         with contextlib.suppress(OSError):
             self._send(200, {"ok": True, "result": call.result})
+        return None
+
+    def _download(self, token: str, file_id: str) -> None:
+        """The bytes behind a getFile answer, as Telegram's file server sends them."""
+        api = self.api
+        with api.cond:
+            content = api.files.get(file_id) if token == api.token else None
+            if content is not None:
+                api.downloads.append(file_id)
+        if content is None:
+            return self._send(404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Content-Length", str(len(content)))
+        self.end_headers()
+        self.wfile.write(content)
         return None
 
     def _record(self, call: Call) -> None:

@@ -55,13 +55,14 @@ def bot_settings(fake_api: FakeBotAPI, knowledge_dir: Path, tmp_path: Path):
     from bot.config import Settings
 
     return Settings(knowledge_dir=knowledge_dir, data_dir=tmp_path / "data", token=fake_api.token,
-                    api_base_url=fake_api.base_url, admin_ids=frozenset({ADMIN}))
+                    api_base_url=fake_api.base_url, admin_ids=frozenset({ADMIN}),
+                    api_file_url=fake_api.base_url.removesuffix("/bot") + "/file/bot")  # as from_env derives it
 
 
 @contextlib.asynccontextmanager
 async def running(app) -> AsyncIterator:
     """Run an Application as run_polling would, by hand: run_polling blocks and owns the event loop."""
-    from bot.telegram_bot import ALLOWED_UPDATES
+    from bot.telegram import ALLOWED_UPDATES
 
     await app.initialize()
     await app.post_init(app)  # initialize() does not call it; run_polling does
@@ -83,7 +84,7 @@ async def running(app) -> AsyncIterator:
 @pytest.fixture
 async def bot(bot_settings, shared_engine) -> AsyncIterator:
     """The production Application over the shared engine, polling the fake server."""
-    from bot.telegram_bot import build_application
+    from bot.telegram import build_application
 
     async with running(build_application(bot_settings, shared_engine)) as app:
         yield app

@@ -249,7 +249,7 @@ async def test_forget_leaves_nothing_of_that_user_in_the_data_folder(fake_api: F
     raw = folder_bytes(bot_settings.data_dir)
     assert SECRET_QUESTION.encode() not in raw and "合同外资引进了多少".encode() not in raw
     assert "别人的问题".encode() in raw
-    assert USER_ID not in bot.bot_data["limiter"] and OTHER_ID in bot.bot_data["limiter"]
+    assert USER_ID not in bot.bot_data.limiter and OTHER_ID in bot.bot_data.limiter
 
 
 def folder_bytes(folder: Path) -> bytes:
@@ -308,7 +308,7 @@ def test_a_running_bot_at_debug_prints_no_part_of_the_token(tmp_path: Path, monk
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     token = random_token()
     with FakeBotAPI(token=token) as fake:
-        fake.inject("sendMessage", "500")  # an error on the way is logged with its request
+        fake.inject("getUpdates", "500")  # an error on the way is logged with its request
         environment = dict(os.environ, TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=fake.base_url,
                            BOT_DATA_DIR=str(tmp_path / "data"), BOT_KNOWLEDGE_DIR=str(REPO / "knowledge"),
                            LOG_LEVEL="DEBUG", PYTHONPATH=str(REPO))
@@ -329,7 +329,7 @@ def test_a_running_bot_at_debug_prints_no_part_of_the_token(tmp_path: Path, monk
 def test_at_info_no_user_text_name_or_id_is_logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     with FakeBotAPI() as fake:
-        fake.inject("sendMessage", "500")
+        fake.inject("getUpdates", "500")
         environment = dict(os.environ, TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
                            BOT_DATA_DIR=str(tmp_path / "data"), BOT_KNOWLEDGE_DIR=str(REPO / "knowledge"),
                            LOG_LEVEL="INFO", PYTHONPATH=str(REPO))

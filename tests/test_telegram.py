@@ -18,7 +18,8 @@ import pytest
 
 from bot.activity import ActivityLog
 from bot.config import ConfigError
-from bot.telegram_bot import ONLY_ASKER, REFUSAL, build_application, run
+from bot.telegram import build_application, run
+from bot.telegram.texts import ONLY_ASKER, REFUSAL, STALE_OUTLINE
 from tests.fakebotapi import Call, FakeBotAPI
 from tests.telegram_fixtures import ADMIN, OTHER, REPO, USER, running
 
@@ -120,7 +121,7 @@ async def test_feedback_is_recorded_for_the_asker_only(fake_api: FakeBotAPI, bot
     reply = await ask(fake_api, FOREIGN_CAPITAL)
     thumbs_up, thumbs_down = data_starting(reply, "fb:")
     log_id = int(thumbs_up.split(":")[1])
-    activity: ActivityLog = bot.bot_data["activity"]
+    activity: ActivityLog = bot.bot_data.activity
 
     since = fake_api.mark()
     fake_api.press(USER, reply.result, thumbs_down)
@@ -214,6 +215,7 @@ async def test_inline_query_offers_up_to_five_answers(fake_api: FakeBotAPI, bot)
     results = answer.params["results"]
     assert 1 <= len(results) <= 5
     assert "35亿美元" in results[0]["input_message_content"]["message_text"]
+    assert "35亿美元" in results[0]["title"]  # the answer itself names the result, not the question
     empty_id = fake_api.inline_query(USER, "")
     (empty,) = await fake_api.wait_for("answerInlineQuery", since=since, inline_query_id=empty_id)
     assert empty.params["results"] == []
@@ -239,12 +241,12 @@ async def test_a_flooding_user_is_limited_and_others_still_answered(fake_api: Fa
 
 @pytest.mark.parametrize("command", ["/reload", "/stats", "/unanswered", "/addfaq 问 | 答 | 1.1"])
 async def test_admin_commands_refused_for_others(fake_api: FakeBotAPI, bot, bot_settings, command: str) -> None:
-    engine = bot.bot_data["engine"]
+    engine = bot.bot_data.engine
     faq = bot_settings.knowledge_dir / "faq.csv"
     before = faq.read_bytes() if faq.exists() else None
     reply = await ask(fake_api, command)
     assert reply.result["text"] == REFUSAL
-    assert bot.bot_data["engine"] is engine
+    assert bot.bot_data.engine is engine
     assert (faq.read_bytes() if faq.exists() else None) == before  # nothing added
     group = fake_api.group_chat()
     in_group = await ask(fake_api, command.replace(" ", "@qiaowu_test_bot ", 1) if " " in command
@@ -253,7 +255,7 @@ async def test_admin_commands_refused_for_others(fake_api: FakeBotAPI, bot, bot_
 
 
 async def test_edited_and_forwarded_commands_do_nothing(fake_api: FakeBotAPI, bot) -> None:
-    engine = bot.bot_data["engine"]
+    engine = bot.bot_data.engine
     since = fake_api.mark()
     question = fake_api.send_text(OTHER, "你好")
     fake_api.edit_text(question, "/reload")  # an edit is not a new command (Telegram is not even asked for edits)
@@ -266,7 +268,7 @@ async def test_edited_and_forwarded_commands_do_nothing(fake_api: FakeBotAPI, bo
     texts = [c.result["text"] for c in fake_api.find("sendMessage", since=since)]
     assert not [t for t in texts if "重新加载" in t or "提问统计" in t or t == REFUSAL]
     assert barrier.result["text"] in texts
-    assert bot.bot_data["engine"] is engine
+    assert bot.bot_data.engine is engine
 
 
 async def test_admin_menu_is_registered_once_the_admin_is_known(fake_api: FakeBotAPI, bot) -> None:
@@ -316,6 +318,77 @@ async def test_unanswered_button_turns_a_question_into_faq(fake_api: FakeBotAPI,
     assert "华侨农场" not in after.result["text"]
 
 
+async def _faq_prompt(fake: FakeBotAPI) -> Call:
+    """A declined question, /unanswered, ➕ pressed by the admin: the prompt the bot sends."""
+    await ask(fake, "华侨农场的面积有多大？")
+    listing = await ask(fake, "/unanswered", user=ADMIN)
+    (button,) = data_starting(listing, "uf:")
+    since = fake.mark()
+    fake.press(ADMIN, listing.result, button)
+    (prompt,) = await fake.wait_for("sendMessage", since=since, chat_id=ADMIN)
+    return prompt
+
+
+async def test_the_faq_dialogue_can_be_cancelled(fake_api: FakeBotAPI, bot, bot_settings) -> None:
+    faq = bot_settings.knowledge_dir / "faq.csv"
+    before = faq.read_bytes() if faq.exists() else None
+    prompt = await _faq_prompt(fake_api)
+    malformed = await fake_api.reply_to(fake_api.send_text(ADMIN, "答案 | 1.1 | 多余", reply_to=prompt.result))
+    assert "格式是" in malformed.result["text"]  # still in the dialogue
+    cancelled = await ask(fake_api, "/cancel", user=ADMIN)
+    assert "已取消" in cancelled.result["text"]
+    late = await fake_api.reply_to(fake_api.send_text(ADMIN, "报告没有写。 | 3.1", reply_to=prompt.result))
+    assert "已结束" in late.result["text"]  # not written, and not answered as a question either
+    assert (faq.read_bytes() if faq.exists() else None) == before
+    assert "没有正在进行" in (await ask(fake_api, "/cancel", user=ADMIN)).result["text"]
+    assert "35亿美元" in (await ask(fake_api, FOREIGN_CAPITAL, user=ADMIN)).result["text"]
+
+
+async def test_the_faq_dialogue_times_out(fake_api: FakeBotAPI, bot_settings, shared_engine,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.telegram import admin
+
+    monkeypatch.setattr(admin, "FAQ_TIMEOUT", 1)
+    async with running(build_application(bot_settings, shared_engine)):
+        prompt = await _faq_prompt(fake_api)
+        since = fake_api.mark()
+        (notice,) = await fake_api.wait_for("sendMessage", since=since, chat_id=ADMIN, timeout=5)
+        assert "已结束" in notice.result["text"]
+        late = await fake_api.reply_to(fake_api.send_text(ADMIN, "报告没有写。 | 3.1", reply_to=prompt.result))
+        assert "已结束" in late.result["text"]
+    assert "报告没有写" not in (bot_settings.knowledge_dir / "faq.csv").read_text(encoding="utf-8")
+
+
+async def test_a_reply_to_a_faq_prompt_after_a_restart_is_not_taken_for_a_question(
+        fake_api: FakeBotAPI, bot_settings, shared_engine) -> None:
+    async with running(build_application(bot_settings, shared_engine)):
+        prompt = await _faq_prompt(fake_api)
+    async with running(build_application(bot_settings, shared_engine)):  # the dialogue did not survive
+        late = await fake_api.reply_to(fake_api.send_text(ADMIN, "报告没有写。 | 3.1", reply_to=prompt.result))
+        assert "已结束" in late.result["text"] and "/unanswered" in late.result["text"]
+    assert "报告没有写" not in (bot_settings.knowledge_dir / "faq.csv").read_text(encoding="utf-8")
+
+
+async def test_outline_buttons_survive_a_restart_only_with_the_same_knowledge(fake_api: FakeBotAPI,
+                                                                             bot_settings) -> None:
+    async with running(build_application(bot_settings)):
+        listing = await ask(fake_api, "/sections")
+    first = data_starting(listing, "s:")[1]  # a part with sub-sections
+    async with running(build_application(bot_settings)):  # a restart: same knowledge, same store
+        since = fake_api.mark()
+        fake_api.press(USER, listing.result, first)
+        (shown,) = await fake_api.wait_for("sendMessage", since=since, chat_id=USER)
+        assert data_starting(shown, "s:")
+    (bot_settings.knowledge_dir / "spring-festival.txt").write_text(NEW_REPORT, encoding="utf-8")
+    async with running(build_application(bot_settings)):  # a restart with changed knowledge
+        since = fake_api.mark()
+        fake_api.press(USER, listing.result, first)
+        (ack,) = await fake_api.wait_for("answerCallbackQuery", since=since)
+        assert ack.params["text"] == STALE_OUTLINE
+        await asyncio.sleep(0.1)
+        assert not fake_api.find("sendMessage", since=since)
+
+
 async def test_addfaq_writes_the_knowledge_folder(fake_api: FakeBotAPI, bot, bot_settings) -> None:
     usage = await ask(fake_api, "/addfaq 只有问题", user=ADMIN)
     assert "用法" in usage.result["text"]
@@ -339,7 +412,7 @@ NEW_REPORT = """关于海外侨胞春节慰问活动的情况报告
 
 async def test_reload_picks_up_a_new_report(fake_api: FakeBotAPI, bot_settings) -> None:
     async with running(build_application(bot_settings)) as app:  # engine opened in post_init
-        before = app.bot_data["engine"].counts()
+        before = app.bot_data.engine.counts()
         (bot_settings.knowledge_dir / "spring-festival.txt").write_text(NEW_REPORT, encoding="utf-8")
         reply = await ask(fake_api, "/reload", user=ADMIN)
         text = reply.result["text"]
@@ -352,7 +425,7 @@ async def test_reload_picks_up_a_new_report(fake_api: FakeBotAPI, bot_settings) 
 
 async def test_broken_knowledge_on_reload_keeps_the_old_answering(fake_api: FakeBotAPI, bot_settings) -> None:
     async with running(build_application(bot_settings)) as app:
-        engine = app.bot_data["engine"]
+        engine = app.bot_data.engine
         faq = bot_settings.knowledge_dir / "faq.csv"
         faq.write_text("question,alternates,answer,doc,section\n"
                        "合同外资引进了多少？,,35亿美元,,1.1\n"
@@ -361,7 +434,7 @@ async def test_broken_knowledge_on_reload_keeps_the_old_answering(fake_api: Fake
         text = reply.result["text"]
         assert "重新加载失败" in text and "仍在使用原来的知识库" in text
         assert "faq.csv, line 3" in text
-        assert app.bot_data["engine"] is engine
+        assert app.bot_data.engine is engine
         assert "35亿美元" in (await ask(fake_api, FOREIGN_CAPITAL)).result["text"]
 
 
@@ -394,13 +467,13 @@ async def test_an_error_is_logged_and_the_user_gets_an_apology(fake_api: FakeBot
             raise RuntimeError("index corrupted")
 
     async with running(build_application(bot_settings, shared_engine)) as app:
-        app.bot_data["engine"] = Broken()
+        app.bot_data.engine = Broken()
         since = fake_api.mark()
         fake_api.send_text(USER, FOREIGN_CAPITAL)
         await fake_api.wait_for("sendMessage", since=since, where=lambda c: "抱歉" in c.result["text"])
         assert "index corrupted" in caplog.text and "error while handling update" in caplog.text
         assert FOREIGN_CAPITAL not in caplog.text  # users' words stay out of the logs
-        app.bot_data["engine"] = shared_engine
+        app.bot_data.engine = shared_engine
         assert "35亿美元" in (await ask(fake_api, FOREIGN_CAPITAL)).result["text"]
 
 
@@ -421,7 +494,7 @@ def test_qiaobot_run_answers_and_stops_cleanly_on_sigterm(fake_api: FakeBotAPI, 
     env = dict(os.environ, TELEGRAM_BOT_TOKEN=fake_api.token, TELEGRAM_API_BASE_URL=fake_api.base_url,
                BOT_KNOWLEDGE_DIR=str(knowledge_dir), BOT_DATA_DIR=str(tmp_path / "data"),
                BOT_ADMIN_IDS=str(ADMIN), NO_PROXY="127.0.0.1,localhost", PYTHONPATH=str(REPO), LOG_LEVEL="DEBUG")
-    fake_api.inject("sendMessage", "500")  # what gets logged on the way must not carry the token either
+    fake_api.inject("getUpdates", "500")  # what gets logged on the way must not carry the token either
     process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
