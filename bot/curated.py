@@ -1,6 +1,6 @@
 """The files an admin edits in the knowledge folder, read (and for the FAQ, appended) here.
 
-Reports are `*.txt`. Curated data is CSV (opens in any spreadsheet, one row per entry):
+Reports are `.txt`, `.md`, `.docx` or `.pdf` files (see `bot.reading.formats`). Curated data is CSV (opens in any spreadsheet, one row per entry):
 `faq.csv`, `synonyms.csv`, `corrections.csv`, `words.csv`. Errors name the file and line.
 """
 
@@ -31,8 +31,12 @@ class KnowledgeError(Exception):
     def __init__(self, path: Path | str, message: str, line: int | None = None):
         self.path = Path(path)
         self.line = line
+        self.message = message
         where = f"{self.path.name}, line {line}" if line else self.path.name
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # raised in a build worker process, it reaches the build whole
+        return type(self), (self.path, self.message, self.line)
 
 
 @dataclass(frozen=True)
@@ -69,18 +73,28 @@ def split_list(cell: str) -> tuple[str, ...]:
     return tuple(p for p in LIST_SEPARATOR.split(cell.strip()) if p)
 
 
-def decode_utf8(path: Path, data: bytes, hint: str = "") -> str:
-    """The UTF-8 text of a knowledge file, or a KnowledgeError naming the line of the first bad byte."""
+def decode_text(path: Path, data: bytes, hint: str = "") -> tuple[str, str]:
+    """(text, encoding) of a knowledge file: UTF-8, else GB18030 (which includes GBK and GB2312, what
+    Chinese Excel and WPS save). A file whose first lines are UTF-8 Chinese and the rest something
+    else, or bytes that are neither, are a KnowledgeError naming the line of the first byte that is
+    not UTF-8."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise KnowledgeError(path, f"is not UTF-8 text{hint}", line) from exc
+        # GBK text has no Chinese character that is also valid UTF-8 before its first invalid byte
+        # (measured on the shipped and government reports): Chinese there means a mixed file.
+        if not re.search(r"[\u3400-\u9fff]", data[: exc.start].decode("utf-8")):
+            try:
+                return data.decode("gb18030"), "gb18030"
+            except UnicodeDecodeError:
+                pass
+        raise KnowledgeError(path, f"is neither UTF-8 nor GB18030 (GBK) text{hint}", line) from exc
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) for each non-empty row; a missing column or bad encoding is an error."""
-    text = decode_utf8(path, path.read_bytes(), "; save it as UTF-8 (CSV UTF-8 in a spreadsheet)")
+    text, _ = decode_text(path, path.read_bytes(), "; save it as CSV UTF-8 in a spreadsheet")
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise KnowledgeError(path, "looks like a binary file, not CSV; save it as CSV UTF-8", line)

@@ -8,14 +8,14 @@ ints; text before the first heading is (0,).
 
 from __future__ import annotations
 
-import codecs
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .curated import KnowledgeError, decode_utf8
 from .normalize import Replacer, balance_quotes, display_punctuation, strip_control
+from .reading.formats import read_report
 
 CN_DIGITS = "零一二三四五六七八九十百"
 CN_NUM = f"[{CN_DIGITS}]{{1,4}}"
@@ -35,7 +35,17 @@ INLINE = [
 SENTENCE_END = "。！？!?"
 CLAUSE_END = "；;"
 CLOSERS = "”’」』）)"
-_BOUNDARY = re.compile(rf"(?<=[{SENTENCE_END}{CLAUSE_END}：:])[{CLOSERS}]?\s*")
+_MARKER_AHEAD = rf"[{CLOSERS}]?\s*(?:{CN_NUM}是|第{CN_NUM}[，,、]|[（(](?:{CN_NUM}|\d{{1,2}})[）)]|{CN_NUM}、|\d{{1,2}}[.、．](?!\d)|[①-⑳])"
+# Where a statement ends: after a sentence or clause end, and after a colon only where numbered
+# points follow (a lead-in such as 主要团组有：… stays with its items). Half-width ! ? ; : end nothing
+# inside Latin text: URLs (http://a?b=1), times (10:30), entity debris (&#8226;).
+_BOUNDARY = re.compile(rf"(?:(?<=[。！？；;])|(?<=[!?])(?![A-Za-z0-9/=&#])|(?<=[：:])(?={_MARKER_AHEAD}))"
+                       rf"[{CLOSERS}]?\s*")
+_URL = re.compile(r"(?:https?://|www\.)[\x21-\x7e]+")
+# A quotation whose closing mark comes soon is one thing said: not cut at a 。 or ； inside it.
+_QUOTED = re.compile(r"[“〝「][^“”〝〞「」\n]{0,80}?[。！？；;][^“”〝〞「」\n]{0,80}?[”〞」]")
+# HTML entities, whole (&#8226; &nbsp;) or left without their & by a copy from a web page (X8226;).
+_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[a-zA-Z]{2,8});|(?<![A-Za-z0-9])[Xx#]\d{4,5};")
 _FOOTER = r"第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
 _LICENCE_START = re.compile(r"^(本作品(?:是|在|来自)|注：中文维基文库|Public domain$|This work)", re.M)
 _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ．％]")
@@ -97,34 +107,10 @@ class ParsedReport:
     sections: list[Section]
     facts: list[Fact]
     chars: int
-
-
-def decode_report(path: Path, data: bytes) -> str:
-    """UTF-8 (or, with its byte-order mark, UTF-16) text of a report, or a KnowledgeError that
-    names the file and line."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise KnowledgeError(path, "is damaged UTF-16 text; re-save it as UTF-8") from exc
-    elif b"\x00" in data[:8192]:
-        raise KnowledgeError(path, "looks like a binary file, not a text report; remove it or save it as UTF-8 text")
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = decode_utf8(path, data, " (it looks like GBK; re-save it as UTF-8)" if _looks_gbk(data) else "")
-    if not text.strip():
-        raise KnowledgeError(path, "is empty; put the report's text in it or remove it")
-    return text
-
-
-def _looks_gbk(data: bytes) -> bool:
-    try:
-        data.decode("gb18030")
-        return True
-    except UnicodeDecodeError:
-        return False
+    encoding: str = "utf-8"  # how the file stored its text: utf-8, utf-16, gb18030, docx, pdf
+    year: int | None = None  # the year the report is about, where it says
+    issuer: str = ""  # the office that issued it (某市侨办, 某区侨联), where it says
+    warnings: list[str] = field(default_factory=list)  # what an admin should check in the outline
 
 
 def strip_licence(text: str) -> str:
@@ -254,8 +240,27 @@ def _pieces(text: str) -> list[str]:
 
 
 def _split_units(paragraph: str) -> list[str]:
-    """Sentences, each also split on ；: the smallest statements that can answer a question."""
-    return [u for u in _BOUNDARY.split(paragraph) if u.strip()]
+    """Sentences, each also split on ；: the smallest statements that can answer a question. Never
+    inside a URL or a short quotation."""
+    kept = [(m.start(), m.end()) for pattern in (_URL, _QUOTED) for m in pattern.finditer(paragraph)]
+    units, start = [], 0
+    for m in _BOUNDARY.finditer(paragraph):
+        if m.start() > start and not any(a < m.start() < b for a, b in kept):
+            units.append(paragraph[start:m.start()])
+            start = m.end()
+    units.append(paragraph[start:])
+    return [u for u in units if u.strip()]
+
+
+def repair_entities(text: str) -> str:
+    """`&#8226;` and its debris `X8226;` → •, `&nbsp;` → a space: what a copy from a web page left."""
+    def char(m: re.Match[str]) -> str:
+        entity = m.group(0)
+        if entity[0] in "Xx#":
+            return chr(int(entity[1:-1]))
+        plain = html.unescape(entity)
+        return " " if plain == "\xa0" else plain
+    return _ENTITY.sub(char, text)
 
 
 def _match_marker(unit: str, patterns: list[tuple[str, re.Pattern[str]]]) -> tuple[str, int, str] | None:
@@ -327,7 +332,7 @@ def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
 
 def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -> ParsedReport:
     """Parse one report's text (already decoded) into sections and facts."""
-    text = strip_licence(strip_control(text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = strip_licence(strip_control(repair_entities(text.replace("\r\n", "\n").replace("\r", "\n"))))
     text = join_chunks(text)
     paras = paragraphs(text)
     title, first_rest = find_title(doc, paras[0]) if paras else (doc, "")
@@ -343,5 +348,8 @@ def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -
 
 
 def parse_file(path: Path, corrections: dict[str, str] | None = None) -> ParsedReport:
-    text = decode_report(path, path.read_bytes())
-    return parse_text(path.stem, text, corrections)
+    """Read a report file of any format (see `bot.reading.formats`) and parse it; its id is the stem."""
+    read = read_report(path)
+    report = parse_text(path.stem, read.text, corrections)
+    report.encoding = read.encoding
+    return report
