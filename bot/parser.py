@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .normalize import Replacer, balance_quotes, display_punctuation, strip_control
 from .reading.formats import read_report
+from .reading.frontmatter import report_issuer, report_year, strip_surroundings, title_line
 
 CN_DIGITS = "零一二三四五六七八九十百"
 CN_NUM = f"[{CN_DIGITS}]{{1,4}}"
@@ -31,7 +32,9 @@ STRUCTURAL = [
 INLINE = [
     ("shi", re.compile(rf"(?P<m>(?P<n>{CN_NUM})是)")),
     ("di", re.compile(rf"(?P<m>第(?P<n>{CN_NUM})[，,、])")),
+    ("circled", re.compile(r"(?P<m>(?P<n>[①-⑳]))")),
 ]
+_HEADING_STYLES = {style for style, _ in STRUCTURAL}  # numbering that heads lines, not inline points
 SENTENCE_END = "。！？!?"
 CLAUSE_END = "；;"
 CLOSERS = "”’」』）)"
@@ -56,6 +59,8 @@ MAX_FACT_CHARS = 500
 
 def cn_to_int(text: str) -> int:
     """一 → 1, 十二 → 12, 二十三 → 23, 一百零五 → 105; Arabic digits pass through."""
+    if "①" <= text <= "⑳":  # before isdigit(), which they pass
+        return ord(text) - ord("①") + 1
     if text.isdigit():
         return int(text)
     digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
@@ -195,19 +200,53 @@ class _Tree:
         self.current = self.root
         self.facts: list[Fact] = []
         self.paragraph_starts = True  # the next sentence opens a paragraph (or follows a heading)
+        self.last_child: dict[tuple[int, ...], int] = {}  # the highest path number used under each parent
+        self.restarted: set[str] = set()  # styles whose numbering began again
+        self.warnings: list[str] = []
 
-    def accepts(self, style: str, number: int) -> bool:
-        for s, n, _ in self.stack:
-            if s == style:
-                return number == n + 1
-        return number == 1
+    def accepts(self, style: str, number: int, line_start: bool = False) -> bool:
+        """The next number of a sequence, or the first of a new one. A heading that opens a line may
+        also start a report at any number (七、, a forwarded part), restart right after a heading of
+        its own style that has said nothing yet (一、2023年工作总结 then 一、固本强基…), skip a
+        number or two at the top level, or go back after such a restart; the build warns of each."""
+        current = next(((n, sec) for s, n, sec in self.stack if s == style), None)
+        if current is None:
+            return number == 1 or (line_start and not self.stack and style in _HEADING_STYLES)
+        n, section = current
+        if number == n + 1:
+            return True
+        if not line_start or style not in _HEADING_STYLES:
+            return False
+        top = self.stack[0][0] == style
+        if number == 1:
+            return self.current is section and not section.body
+        if number > n + 1:
+            return top and number <= n + 3
+        return top and style in self.restarted
+
+    def _numbering_warning(self, style: str, number: int, marker: str) -> None:
+        previous = next((n for s, n, _ in self.stack if s == style), None)
+        if previous is None and number != 1:
+            self.warnings.append(f"numbering starts at {marker}")
+        elif previous is not None and number == 1:
+            self.warnings.append(f"numbering restarts at {marker}")
+            self.restarted.add(style)
+        elif previous is not None and number > previous + 1:
+            self.warnings.append(f"numbering skips to {marker} after {previous}")
+        elif previous is not None and number <= previous:
+            self.warnings.append(f"numbering goes back to {marker} after {previous}")
 
     def open(self, style: str, number: int, marker: str, title: str) -> None:
+        self._numbering_warning(style, number, _display(marker))
         depth = next((i for i, (s, _, _) in enumerate(self.stack) if s == style), len(self.stack))
         del self.stack[depth:]
         parent = self.stack[-1][2] if self.stack else None
-        path = (parent.path if parent else ()) + (number,)
-        section = Section(self.doc, path, _display(marker), _display(title).rstrip("。"),
+        parent_path = parent.path if parent else ()
+        # A restarted sequence goes on after its siblings: every path names one section.
+        number_in_path = max(number, self.last_child.get(parent_path, 0) + 1)
+        self.last_child[parent_path] = number_in_path
+        path = parent_path + (number_in_path,)
+        section = Section(self.doc, path, _display(marker), _display(title).rstrip("。；;，,"),
                           parent.label if parent else "")
         self.stack.append((style, number, section))
         self.sections.append(section)
@@ -319,10 +358,15 @@ def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
         # A flattened text (the seed) carries （一） after a sentence end, not at a line start.
         patterns = STRUCTURAL + INLINE if i == 0 else STRUCTURAL[1:2] + INLINE
         hit = _match_marker(unit, patterns)
-        if hit and tree.accepts(hit[0], hit[1]):
+        if hit and tree.accepts(hit[0], hit[1], line_start=i == 0):
             style, number, marker = hit
             title, rest = _heading_split(unit[len(marker):])
-            tree.open(style, number, marker, title)
+            alone = not rest.strip() and (i + 1 == len(units) or _match_marker(units[i + 1][1], STRUCTURAL + INLINE))
+            point = _is_point(style, title, bool(alone))
+            tree.open(style, number, marker, _first_clause(title) if point and len(title) > 30 else title)
+            if point:  # a point written as a paragraph: its first sentence is a statement too
+                orig_title = _heading_split(orig[len(marker):])[0] if orig.startswith(marker) else title
+                tree.add_sentence(orig_title, title)
             orig_rest = _heading_split(orig[len(marker):])[1] if orig.startswith(marker) else rest
             _feed_units(tree, _paired_units(orig_rest, replace) if _squash(replace(orig_rest)) == _squash(rest)
                         else [(u, u) for u in _split_units(rest)])
@@ -330,10 +374,30 @@ def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
             tree.add_sentence(orig, unit)
 
 
+def _is_point(style: str, title: str, alone: bool) -> bool:
+    """A numbered sentence that says something (一是加强宣传，新建宣传栏六处。; ①编印杂志四期；) rather
+    than names a part (一是搭建平台招才引智。 followed by its body; 1.外事接待 on its own line; a
+    heading of a report's parts, （一）发挥侨务优势，服务发展大局的能力得到新提高。). `alone`: no body
+    follows it in its paragraph."""
+    if len(title) > 40:
+        return True
+    if style not in ("shi", "di", "circled"):
+        return False
+    ends = title.rstrip(CLOSERS)[-1:] in SENTENCE_END + CLAUSE_END
+    return (len(title) > 20 and bool(re.search(r"[，,]", title))) or (ends and alone)
+
+
+def _first_clause(title: str) -> str:
+    """A point's title: its first clause, or its first 30 characters."""
+    m = re.search(r"[，,；;：:。！？!?]", title)
+    return title[: m.start()] if m and m.start() >= 2 else title[:30]
+
+
 def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -> ParsedReport:
     """Parse one report's text (already decoded) into sections and facts."""
     text = strip_licence(strip_control(repair_entities(text.replace("\r\n", "\n").replace("\r", "\n"))))
-    text = join_chunks(text)
+    around = strip_surroundings(join_chunks(text))
+    text = join_listed_items(title_line(around.text))
     paras = paragraphs(text)
     title, first_rest = find_title(doc, paras[0]) if paras else (doc, "")
     if paras:
@@ -344,7 +408,40 @@ def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -
     for para in flat:
         if para.strip() and para.strip() not in {"false", "true"}:
             _feed_paragraph(tree, para, replace)
-    return ParsedReport(doc, title, tree.sections, tree.facts, len(text))
+    warnings = [f"dropped as front matter: {line[:60]}" for line in around.dropped] + tree.warnings
+    with_facts = {f.path for f in tree.facts}
+    parents = {s.path[:-1] for s in tree.sections}
+    warnings += [f"{s.heading[:40]} has no statements" for s in tree.sections[1:]
+                 if s.path not in with_facts and s.path not in parents]
+    return ParsedReport(doc, title, tree.sections, tree.facts, len(text), year=report_year(title, flat[0] if flat else ""),
+                        issuer=report_issuer(title, around.dropped + around.signature), warnings=warnings)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[）)]|[①-⑳]|[-•·●▪]\s*)")
+
+
+def join_listed_items(text: str) -> str:
+    """A lead-in ending in a colon and the short items listed under it, one per line (主要团组有：
+    1.赴泰国侨团访问团 2.…), are one statement: the items keep what they are."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        out.append(lines[i])
+        items, j = [], i + 1
+        if lines[i].rstrip().endswith(("：", ":")):
+            while j < len(lines) and (m := _LIST_ITEM.match(lines[j])) and _short_item(lines[j][m.end():]):
+                items.append(lines[j][m.end():].strip().rstrip("。；;，,、"))
+                j += 1
+        if len(items) >= 2:
+            out[-1] = lines[i].rstrip() + "、".join(items) + "。"
+            i = j
+        else:
+            i += 1
+    return "\n".join(out)
+
+
+def _short_item(item: str) -> bool:
+    item = item.strip()
+    return 0 < len(item) <= 50 and not re.search(r"[。！？]", item[:-1])
 
 
 def parse_file(path: Path, corrections: dict[str, str] | None = None) -> ParsedReport:
