@@ -162,11 +162,22 @@ def read_synonyms(path: Path) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def read_corrections(path: Path) -> list[Correction]:
+    """`wrong, right, doc, context`: doc empty = every report; context (phrases separated by |, each
+    holding the wrong form) = only inside those phrases, where the wrong form cannot be the right
+    word (开展 → 发展 in 经济开展|开展大局, never in 开展活动). Each context becomes its own
+    phrase-to-phrase correction, so everything downstream sees plain pairs."""
     out = []
     for line, row in _rows(path, ("wrong", "right")):
-        if not row["wrong"] or not row["right"]:
+        wrong, right, doc = row["wrong"], row["right"], row.get("doc", "")
+        if not wrong or not right:
             raise KnowledgeError(path, "a correction needs both the wrong and the right form", line)
-        out.append(Correction(row["wrong"], row["right"], row.get("doc", "")))
+        contexts = split_list(row.get("context", ""))
+        for context in contexts:
+            if wrong not in context:
+                raise KnowledgeError(path, f"the context {context!r} does not contain {wrong!r}", line)
+            out.append(Correction(context, context.replace(wrong, right), doc))
+        if not contexts:
+            out.append(Correction(wrong, right, doc))
     return out
 
 
