@@ -11,12 +11,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import docx
 import pytest
 
 from bot.curated import KnowledgeError
 from bot.parser import parse_file
 from bot.reading.formats import read_report, table_statements
-from tests.report_files import write_docx, write_pdf, write_scanned_pdf
+from tests.report_files import write_docx, write_numbered_docx, write_pdf, write_scanned_pdf, write_unmapped_pdf
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -142,8 +143,13 @@ def random_docx(folder: Path) -> Path:
     return path
 
 
+def unmapped_pdf(folder: Path) -> Path:
+    return write_unmapped_pdf(folder / "glyphs.pdf")
+
+
 UNREADABLE = [
     (scanned, "no text layer", ".docx"),
+    (unmapped_pdf, "cannot be decoded", ".docx"),
     (random_pdf, "not a PDF", ".docx"),
     (damaged_pdf, "cannot be read", ".docx"),
     (password_pdf, "password", "without the password"),
@@ -233,3 +239,39 @@ def test_build_exits_1_naming_the_unreadable_file(tmp_path, make):
     out = qiaobot(folder, tmp_path / "data", "build")
     assert out.returncode == 1, out.stdout + out.stderr
     assert out.stderr.startswith(f"qiaobot: {path.name}: ") and "Traceback" not in out.stderr
+
+
+def test_docx_automatic_numbering_keeps_the_markers(tmp_path):
+    path = write_numbered_docx(tmp_path / "numbered.docx", [
+        (None, "某市侨联2023年工作总结"), (0, "联谊工作"), (1, "海外联谊"), (None, "接待海外侨团二十批次。"),
+        (1, "国内联谊"), (2, "走访侨界代表"), (None, "走访侨界代表人士五十人。"), (0, "为侨服务"),
+        (1, "帮扶解困"), (None, "发放慰问金十万元。")])
+    report = parse_file(path)
+    assert {s.path: s.heading for s in report.sections} == {
+        (0,): "前言", (1,): "一、联谊工作", (1, 1): "（一）海外联谊", (1, 2): "（二）国内联谊",
+        (1, 2, 1): "1.走访侨界代表", (2,): "二、为侨服务", (2, 1): "（一）帮扶解困"}
+    assert read_report(tmp_path / "numbered.docx").text.split("\n\n")[1] == "一、联谊工作"
+
+
+def test_docx_list_style_numbers_and_bullets(tmp_path):
+    document = docx.Document()
+    for text, style in [("侨联简报", None), ("举办讲座三场。", "List Number"), ("走访侨户十户。", "List Number"),
+                        ("另有活动若干。", "List Bullet")]:
+        document.add_paragraph(text, style=style)
+    document.save(tmp_path / "styled.docx")
+    assert read_report(tmp_path / "styled.docx").text.split("\n\n") == [
+        "侨联简报", "1.举办讲座三场。", "2.走访侨户十户。", "另有活动若干。"]
+
+
+def test_unreadable_pdf_found_by_a_parallel_build_is_reported_whole(tmp_path):
+    """From PARALLEL_FROM reports on, reports are read in worker processes: the error still names the file."""
+    from bot import store
+    from bot.matcher import Engine
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(REPO / "knowledge", folder)
+    for i in range(store.PARALLEL_FROM):
+        (folder / f"county-{i}.txt").write_text(f"某县侨办工作简报{i}\n\n今年接待侨胞{i + 1}百人次。\n", encoding="utf-8")
+    scanned(folder)
+    with pytest.raises(KnowledgeError, match=r"^scan\.pdf: has no text layer"):
+        Engine.open(folder, tmp_path / "data")

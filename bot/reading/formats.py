@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import logging
 import re
 import statistics
 import zipfile
@@ -28,9 +29,12 @@ REFUSED_SUFFIXES = {
     ".wps": "is a WPS .wps file; open it in WPS, 另存为 .docx and put that in its place",
 }
 SEND_INSTEAD = "send it as .docx (另存为 .docx) or as a PDF with text (exported from Word or WPS, not scanned)"
+# pdfminer warns of font details (a missing FontBBox) that say nothing to an admin.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old Office files, and password-protected new ones
 _CJK = r"\u3000-\u303f\u3400-\u9fff\uff00-\uffef"
 _SPACE_IN_CJK = re.compile(rf"(?<=[{_CJK}])[ \t\xa0]+(?=[{_CJK}])")
+_UNMAPPED = re.compile(r"\(cid:\d+\)")
 _PAGE_COUNTER = re.compile(r"^[-—–\s]*(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|\d+\s*/\s*\d+|\d{1,4}|"
                            r"[Pp]age\s*\d+(?:\s*of\s*\d+)?)[-—–\s]*$")
 
@@ -120,13 +124,100 @@ def docx_text(path: Path, data: bytes) -> str:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors… on a damaged file
         raise KnowledgeError(path, f"is a Word file that cannot be read (damaged?); {SEND_INSTEAD}") from exc
+    numbers = _ListNumbers(document)
     blocks: list[str] = []
     for item in document.iter_inner_content():
         if isinstance(item, Table):
             blocks += table_statements([[cell.text for cell in row.cells] for row in item.rows])
-        else:
-            blocks.append(item.text)
+        elif item.text.strip():
+            blocks.append(numbers.label(item) + item.text.strip())
     return "\n\n".join(b.strip() for b in blocks if b.strip())
+
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def _chinese(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 23 → 二十三 (list numbers stay below a hundred)."""
+    if n < 10:
+        return _CN_DIGITS[n]
+    tens, ones = divmod(n, 10)
+    return f"{_CN_DIGITS[tens] if tens > 1 else ''}十{_CN_DIGITS[ones] if ones else ''}"
+
+
+_NUMBER_FORMATS = {
+    "decimal": str, "decimalZero": lambda n: f"{n:02d}", "chineseCounting": _chinese,
+    "chineseCountingThousand": _chinese, "japaneseCounting": _chinese, "taiwaneseCounting": _chinese,
+    "ideographDigital": _chinese, "decimalEnclosedCircle": lambda n: chr(0x2460 + n - 1) if n <= 20 else str(n),
+    "decimalEnclosedCircleChinese": lambda n: chr(0x2460 + n - 1) if n <= 20 else str(n),
+}
+
+
+class _ListNumbers:
+    """Word's automatic numbering (一、 （一） 1.) is not part of a paragraph's text: it is rendered here
+    as Word shows it, so numbered headings keep their markers. Bullets and unknown formats give ""."""
+
+    def __init__(self, document) -> None:
+        from docx.oxml.ns import qn
+
+        self.qn = qn
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # numId → level → (format, text, start)
+        self.counts: dict[str, dict[int, int]] = {}
+        try:
+            numbering = document.part.numbering_part.element
+        except (KeyError, NotImplementedError):  # a document without lists
+            return
+        abstract = {a.get(qn("w:abstractNumId")): self._levels(a) for a in numbering.findall(qn("w:abstractNum"))}
+        for num in numbering.findall(qn("w:num")):
+            ref = num.find(qn("w:abstractNumId"))
+            if ref is not None:
+                self.levels[num.get(qn("w:numId"))] = abstract.get(ref.get(qn("w:val")), {})
+
+    def _levels(self, abstract) -> dict[int, tuple[str, str, int]]:
+        qn, out = self.qn, {}
+        for lvl in abstract.findall(qn("w:lvl")):
+            fmt, text, start = (lvl.find(qn(f"w:{tag}")) for tag in ("numFmt", "lvlText", "start"))
+            out[int(lvl.get(qn("w:ilvl"), "0"))] = (
+                fmt.get(qn("w:val")) if fmt is not None else "decimal",
+                text.get(qn("w:val"), "") if text is not None else "",
+                int(start.get(qn("w:val"), "1")) if start is not None else 1)
+        return out
+
+    def _num_pr(self, paragraph) -> tuple[str, int] | None:
+        """(numId, level) from the paragraph, else from its style or the styles it is based on."""
+        qn, style = self.qn, paragraph.style
+        elements = [paragraph._p]
+        while style is not None:
+            elements.append(style.element)
+            style = style.base_style
+        for element in elements:
+            num_pr = element.find(f"{qn('w:pPr')}/{qn('w:numPr')}")
+            if num_pr is not None:
+                num_id, ilvl = num_pr.find(qn("w:numId")), num_pr.find(qn("w:ilvl"))
+                if num_id is None or num_id.get(qn("w:val")) == "0":
+                    return None
+                return num_id.get(qn("w:val")), int(ilvl.get(qn("w:val"))) if ilvl is not None else 0
+        return None
+
+    def label(self, paragraph) -> str:
+        found = self._num_pr(paragraph)
+        levels = self.levels.get(found[0], {}) if found else {}
+        if not found or found[1] not in levels:
+            return ""
+        num_id, level = found
+        counts = self.counts.setdefault(num_id, {})
+        counts[level] = counts.get(level, levels[level][2] - 1) + 1
+        for deeper in [k for k in counts if k > level]:
+            del counts[deeper]
+        fmt, text, _ = levels[level]
+        if fmt not in _NUMBER_FORMATS:
+            return ""
+
+        def number(m: re.Match[str]) -> str:
+            k = int(m.group(1)) - 1
+            k_fmt, _, k_start = levels.get(k, ("decimal", "", 1))
+            return _NUMBER_FORMATS.get(k_fmt, str)(counts.get(k, k_start))
+        return re.sub(r"%(\d)", number, text)
 
 
 def table_statements(rows: list[list[str]]) -> list[str]:
@@ -179,7 +270,13 @@ def pdf_text(path: Path, data: bytes) -> str:
     body = _without_page_furniture(pages)
     if not any(line.text for page in body for line in page):
         raise KnowledgeError(path, f"has no text layer (a scanned PDF?); {SEND_INSTEAD}")
-    return _paragraphs([line for page in body for line in page])
+    text = _paragraphs([line for page in body for line in page])
+    # A font without a character map comes out as (cid:123): unreadable, not text to answer from.
+    unmapped = sum(len(m) for m in _UNMAPPED.findall(text))
+    if unmapped > len(text) / 10:
+        raise KnowledgeError(path, f"has text whose characters cannot be decoded (fonts without a character map); "
+                                   f"{SEND_INSTEAD}")
+    return _UNMAPPED.sub("", text)
 
 
 def _pdf_lines(data: bytes) -> list[list[_Line]]:
