@@ -23,11 +23,13 @@ CN_NUM = f"[{CN_DIGITS}]{{1,4}}"
 
 # Structural markers open a paragraph (or, in a flattened text, follow a sentence end).
 STRUCTURAL = [
+    ("part", re.compile(rf"(?P<m>第(?P<n>{CN_NUM})(?:部分|章|节)[、，,：:　 ]*)")),
     ("cn", re.compile(rf"(?P<m>(?P<n>{CN_NUM})、)")),
     ("paren_cn", re.compile(rf"(?P<m>[（(](?P<n>{CN_NUM})[）)])")),
     ("arabic", re.compile(r"(?P<m>(?P<n>\d{1,2})[.、．](?!\d))")),
     ("paren_arabic", re.compile(r"(?P<m>[（(](?P<n>\d{1,2})[）)])")),
 ]
+_PAREN_CN = next(p for p in STRUCTURAL if p[0] == "paren_cn")
 # Inline enumerations follow a sentence or clause end inside a paragraph.
 INLINE = [
     ("shi", re.compile(rf"(?P<m>(?P<n>{CN_NUM})是)")),
@@ -55,6 +57,8 @@ _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ．％]")
 # The longest statement in the reports is 360 characters; a longer one (a text without sentence
 # ends) would make one huge fact, a huge answer and a slow, memory-hungry build.
 MAX_FACT_CHARS = 500
+# Titles run long: 温州市鹿城区归国华侨联合会2023年工作总结及2024年工作思路 is 32 characters.
+TITLE_CHARS = 50
 
 
 def cn_to_int(text: str) -> int:
@@ -89,7 +93,10 @@ class Section:
 
     @property
     def heading(self) -> str:
-        return f"{self.marker}{self.title}" if self.path != (0,) else "前言"
+        if self.path == (0,):
+            return "前言"
+        space = " " if self.marker.endswith(("部分", "章", "节")) and self.title else ""  # 第一部分 2023年工作回顾
+        return f"{self.marker}{space}{self.title}"
 
     @property
     def label(self) -> str:
@@ -184,7 +191,7 @@ def find_title(doc: str, first_para: str) -> tuple[str, str]:
     head, _, rest = first_para.partition(" ")
     if 2 <= len(head) <= 30 and not re.search(r"[，。：；,:;！？!?、]", head):
         return head, rest.strip()
-    if 2 <= len(first_para) <= 30 and not re.search(r"[。：:；;，,！!？?]", first_para[-1:]):
+    if 2 <= len(first_para) <= TITLE_CHARS and not re.search(r"[。：:；;，,！!？?]", first_para[-1:]):
         return first_para, ""
     return doc, first_para
 
@@ -356,7 +363,7 @@ def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
     units = _paired_units(original, replace)
     for i, (orig, unit) in enumerate(units):
         # A flattened text (the seed) carries （一） after a sentence end, not at a line start.
-        patterns = STRUCTURAL + INLINE if i == 0 else STRUCTURAL[1:2] + INLINE
+        patterns = STRUCTURAL + INLINE if i == 0 else [_PAREN_CN] + INLINE
         hit = _match_marker(unit, patterns)
         if hit and tree.accepts(hit[0], hit[1], line_start=i == 0):
             style, number, marker = hit

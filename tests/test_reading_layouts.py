@@ -88,6 +88,30 @@ SKIPS_AND_SIGNED = """某县侨务办公室2022年度工作总结
 XX县人民政府侨务办公室
 2023年1月10日
 """
+PARTS = """某市侨联2023年工作总结和2024年工作安排
+第一部分 2023年工作回顾
+一、组织建设
+新发展会员二百名。
+二、联谊交流
+接待海外侨团十批次。
+第二部分 2024年工作安排
+一、深化联谊
+计划举办联谊活动六场。
+"""
+INDENTED_WITH_INLINE_POINTS = """温州市鹿城区归国华侨联合会2023年工作总结及2024年工作思路
+
+　　2023年，在区委的坚强领导和市侨联的指导下，区侨联坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大精神，团结引领广大归侨侨眷和海外侨胞，各项工作取得新成效。现将有关情况总结如下：
+
+　　一、2023年工作总结
+
+　　（一）坚持政治引领，凝聚侨心更加有力。一是深化主题教育。组织侨联机关干部开展专题学习8次。二是加强思想引领。组织侨界人士参加“侨心向党”主题活动12场次，覆盖侨界群众1500余人次。
+
+　　（二）坚持服务大局，为侨服务更加精准。全年协调解决侨界群众急难愁盼问题46件，为侨企提供法律咨询服务30余次，帮助引进海外人才项目5个，总投资2.3亿元。
+
+　　二、2024年工作思路
+
+　　2024年，区侨联将紧紧围绕区委中心工作，重点做好以下工作：一是强化思想政治引领；二是深化为侨服务；三是加强自身建设，不断提升侨联组织的凝聚力和影响力。
+"""
 
 # (report, title, year, issuer, {path: heading}, warnings that must be among the build's)
 LAYOUTS = [
@@ -121,12 +145,21 @@ LAYOUTS = [
     (SKIPS_AND_SIGNED, "某县侨务办公室2022年度工作总结", 2022, "某县侨务办公室",
      {(0,): "前言", (1,): "一、基础工作", (2,): "二、联谊工作", (4,): "四、下一步打算"},
      ["numbering skips to 四、 after 2"]),
+    (PARTS, "某市侨联2023年工作总结和2024年工作安排", 2023, "某市侨联",
+     {(0,): "前言", (1,): "第一部分 2023年工作回顾", (1, 1): "一、组织建设", (1, 2): "二、联谊交流",
+      (2,): "第二部分 2024年工作安排", (2, 1): "一、深化联谊"}, []),
+    (INDENTED_WITH_INLINE_POINTS, "温州市鹿城区归国华侨联合会2023年工作总结及2024年工作思路", 2023, "温州市鹿城区归国华侨联合会",
+     {(0,): "前言", (1,): "一、2023年工作总结", (1, 1): "（一）坚持政治引领，凝聚侨心更加有力",
+      (1, 1, 1): "一是深化主题教育", (1, 1, 2): "二是加强思想引领", (1, 2): "（二）坚持服务大局，为侨服务更加精准",
+      (2,): "二、2024年工作思路", (2, 1): "一是强化思想政治引领", (2, 2): "二是深化为侨服务",
+      (2, 3): "三是加强自身建设，不断提升侨联组织的凝聚力和影响力"}, []),
 ]
 
 
 @pytest.mark.parametrize(("text", "title", "year", "issuer", "tree", "warnings"), LAYOUTS,
                          ids=["starts-at-seven", "restarts", "paragraph-points", "title-then-body", "web-page",
-                              "arabic-levels", "lists-and-points", "skips-and-signed"])
+                              "arabic-levels", "lists-and-points", "skips-and-signed", "parts",
+                              "indented-with-inline-points"])
 def test_outline_of_each_layout(text, title, year, issuer, tree, warnings):
     report = parse_text("forwarded", text)
     assert (report.title, report.year, report.issuer) == (title, year, issuer)

@@ -19,7 +19,7 @@ _COUNTER = re.compile(r"^(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|�
 ISSUER = re.compile(r"(?:[\u4e00-\u9fffXx]{1,10}?(?:省|市|区|县|州|旗|盟))?(?:人民政府)?"
                     r"(?:外事侨务办公室|外事办公室|侨务办公室|外侨办|侨办|归国华侨联合会|侨联)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-TOP_LINES = 8  # front matter stands before the body: within the first lines of the text
+TOP_LINES = 8  # front matter stands before the body: within the first non-empty lines of the text
 END_LINES = 3  # a signature: the last lines
 
 
@@ -45,10 +45,11 @@ def strip_surroundings(text: str) -> Surroundings:
     lines = text.split("\n")
     out = Surroundings("")
     kept: list[str] = []
-    body_lines = 0
+    body_lines = seen = 0
     for line in lines:
         s = line.strip(" \t\u3000\xa0")
-        if s and _is_front_matter(s, at_top=body_lines < 2 and len(kept) < TOP_LINES):
+        seen += bool(s)
+        if s and _is_front_matter(s, at_top=body_lines < 2 and seen <= TOP_LINES):
             out.dropped.append(s)
             continue
         kept.append(line)
@@ -64,7 +65,7 @@ def strip_surroundings(text: str) -> Surroundings:
 
 
 def _title_like(line: str) -> bool:
-    return len(line) <= 40 and not re.search(r"[。！？；;，,：:]", line)
+    return len(line) <= 50 and not re.search(r"[。！？；;，,：:]", line)
 
 
 def title_line(text: str) -> str:
