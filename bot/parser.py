@@ -49,6 +49,9 @@ _BOUNDARY = re.compile(rf"(?:(?<=[。！？；;])|(?<=[!?])(?![A-Za-z0-9/=&#])|(
 _URL = re.compile(r"(?:https?://|www\.)[\x21-\x7e]+")
 # A quotation whose closing mark comes soon is one thing said: not cut at a 。 or ； inside it.
 _QUOTED = re.compile(r"[“〝「][^“”〝〞「」\n]{0,80}?[。！？；;][^“”〝〞「」\n]{0,80}?[”〞」]")
+# A colon lead-in and the list it introduces, up to the sentence end, are one statement: each item
+# keeps what it is (主要预期目标是：增长6%；新增就业1100万人。). Not when numbered points follow the colon.
+_LISTED = re.compile(rf"[：:](?!{_MARKER_AHEAD})[^。！？!?：:]{{1,200}}[。！？!?]")
 # HTML entities, whole (&#8226; &nbsp;) or left without their & by a copy from a web page (X8226;).
 _ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[a-zA-Z]{2,8});|(?<![A-Za-z0-9])[Xx#]\d{4,5};")
 _FOOTER = r"第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
@@ -288,7 +291,7 @@ def _pieces(text: str) -> list[str]:
 def _split_units(paragraph: str) -> list[str]:
     """Sentences, each also split on ；: the smallest statements that can answer a question. Never
     inside a URL or a short quotation."""
-    kept = [(m.start(), m.end()) for pattern in (_URL, _QUOTED) for m in pattern.finditer(paragraph)]
+    kept = [(m.start(), m.end()) for pattern in (_URL, _QUOTED, _LISTED) for m in pattern.finditer(paragraph)]
     units, start = [], 0
     for m in _BOUNDARY.finditer(paragraph):
         if m.start() > start and not any(a < m.start() < b for a, b in kept):

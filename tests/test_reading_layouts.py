@@ -193,6 +193,8 @@ def test_colon_lead_in_stays_with_its_items():
     assert statements(LISTS_AND_POINTS)[(1, 1)] == [
         "全年组团出访三批次，主要团组有：赴泰国侨团访问团、赴马来西亚经贸考察团、赴新加坡华文教育交流团。"]
     assert statements("侨情调查：全市共有归侨侨眷八万人。")[(0,)] == ["侨情调查：全市共有归侨侨眷八万人。"]
+    listed = "全年共接待来访：华侨一百二十人；华人八十人；港澳同胞五十人。"
+    assert statements(listed + "另有团组三批。")[(0,)] == [listed, "另有团组三批。"]  # each figure keeps 接待来访
 
 
 @pytest.mark.parametrize("sentence", [
