@@ -82,7 +82,7 @@ def _report_line(report) -> str:
     """One report as the build tells it: file, title, year and issuer, sections per level, statements."""
     found = " ".join(x for x in (str(report.year or ""), report.issuer) if x)
     levels = " + ".join(map(str, report.levels)) or "0"
-    read_as = f", read as {report.encoding.upper()}" if report.encoding in ("gb18030", "utf-16") else ""
+    read_as = f", read as {report.encoding.upper()}" if report.encoding in ("gb18030", "big5", "utf-16") else ""
     return (f"{report.file}: 《{report.title}》{f' ({found})' if found else ''}, sections {levels}, "
             f"statements {report.statements}{read_as}")
 

@@ -122,7 +122,7 @@ class ParsedReport:
     sections: list[Section]
     facts: list[Fact]
     chars: int
-    encoding: str = "utf-8"  # how the file stored its text: utf-8, utf-16, gb18030, docx, pdf
+    encoding: str = "utf-8"  # how the file stored its text: utf-8, utf-16, gb18030, big5, docx, pdf
     year: int | None = None  # the year the report is about, where it says
     issuer: str = ""  # the office that issued it (某市侨办, 某区侨联), where it says
     warnings: list[str] = field(default_factory=list)  # what an admin should check in the outline

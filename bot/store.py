@@ -44,6 +44,7 @@ SCHEMA_VERSION = "12"  # bump when the store layout or the analysis changes
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
 KEEP_STORES = 2
+LEGACY_ENCODINGS = ("gb18030", "big5")  # the build says which files it read so
 STALE_TMP_SECONDS = 60  # an unlocked temporary file younger than this may be a build just starting
 
 
@@ -180,8 +181,9 @@ def build(knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] =
     started = time.monotonic()
     curated = read_curated(knowledge_dir)
     for path in files.curated:
-        if decode_text(path, path.read_bytes())[1] == "gb18030":
-            progress(f"{path.name} was read as GB18030")
+        encoding = decode_text(path, path.read_bytes())[1]
+        if encoding in LEGACY_ENCODINGS:
+            progress(f"{path.name} was read as {encoding.upper()}")
     data_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_tmp(data_dir)
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_native_id()}")
@@ -276,8 +278,8 @@ def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callab
         if not facts and not report.chars:
             continue
         path = next(p for p in changed if p.stem == report.doc)
-        if report.encoding == "gb18030":
-            progress(f"{path.name} was read as GB18030")
+        if report.encoding in LEGACY_ENCODINGS:
+            progress(f"{path.name} was read as {report.encoding.upper()}")
         _insert(db, "sections", SECTION_COLUMNS, sections)
         _insert(db, "facts", FACT_COLUMNS, facts)
         _insert(db, "documents", DOCUMENT_COLUMNS, [{

@@ -181,12 +181,19 @@ def test_markdown_marks_and_tables_are_read_as_text(tmp_path):
     assert [f.text for f in report.facts] == ["举办侨界龙舟赛三场，详见通知。", "活动：龙舟赛，人数：300。"]
 
 
-@pytest.mark.parametrize("encoding", ["gb18030", "gbk", "gb2312"])
-def test_text_saved_by_chinese_excel_or_wps_is_read(tmp_path, encoding):
-    (tmp_path / "county.txt").write_bytes("某县侨务工作总结\n\n一、接待工作\n今年接待海外侨胞三百人次。\n".encode(encoding))
+COUNTY = "某县侨务工作总结\n\n一、接待工作\n今年接待海外侨胞三百人次。\n"
+COUNTY_TRADITIONAL = "某縣僑務工作總結\n\n一、接待工作\n今年接待海外僑胞三百人次。\n"
+
+
+@pytest.mark.parametrize(("text", "saved_as", "read_as"), [
+    (COUNTY, "gb18030", "gb18030"), (COUNTY, "gbk", "gb18030"), (COUNTY, "gb2312", "gb18030"),
+    (COUNTY_TRADITIONAL, "gbk", "gb18030"), (COUNTY_TRADITIONAL, "big5", "big5"),
+])
+def test_text_saved_by_chinese_excel_or_wps_is_read(tmp_path, text, saved_as, read_as):
+    (tmp_path / "county.txt").write_bytes(text.encode(saved_as))
     report = parse_file(tmp_path / "county.txt")
-    assert report.encoding == "gb18030" and report.title == "某县侨务工作总结"
-    assert [f.text for f in report.facts] == ["今年接待海外侨胞三百人次。"]
+    assert report.encoding == read_as and report.title == text.split("\n")[0]
+    assert [f.text for f in report.facts] == [text.split("\n")[3]]
 
 
 # ---- black box: the command line answers from every format -------------------------------------

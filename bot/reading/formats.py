@@ -1,5 +1,5 @@
-"""A report file → its text, whatever the format: `.txt`/`.md` (UTF-8, UTF-16 with its mark, or
-GB18030/GBK as Chinese Excel and WPS save), Word `.docx` (python-docx) and `.pdf` with a text layer
+"""A report file → its text, whatever the format: `.txt`/`.md` (UTF-8, UTF-16 with its mark,
+GB18030/GBK as Chinese Excel and WPS save, or Big5), Word `.docx` (python-docx) and `.pdf` with a text layer
 (pdfminer.six). Word and PDF come out as paragraphs separated by blank lines; tables become one
 statement per row that keeps the header row (`项目：引进外资，金额：35亿美元。`).
 
@@ -42,7 +42,7 @@ _PAGE_COUNTER = re.compile(r"^[-—–\s]*(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共
 @dataclass(frozen=True)
 class ReportText:
     text: str
-    encoding: str  # how the text was stored: utf-8, utf-16, gb18030, docx, pdf
+    encoding: str  # how the text was stored: utf-8, utf-16, gb18030, big5, docx, pdf
 
 
 def is_report(name: str) -> bool:
@@ -84,7 +84,7 @@ def read_report(path: Path, data: bytes | None = None) -> ReportText:
 
 def decode_report(path: Path, data: bytes) -> tuple[str, str]:
     """(text, encoding) of a text report: UTF-8, UTF-16 with its byte-order mark (Notepad's
-    "Unicode"), or GB18030 (which includes GBK and GB2312); else a KnowledgeError with the line."""
+    "Unicode"), GB18030 (which includes GBK and GB2312) or Big5; else a KnowledgeError with the line."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             text, encoding = data.decode("utf-16"), "utf-16"
