@@ -1,14 +1,14 @@
-"""Parse a report into a section tree and facts, repairing what conversion and chunking broke.
+"""Parse a report's text into a section tree and facts, repairing what conversion and chunking broke.
 
-Numbering of Chinese official documents: `一、` › `（一）` › `1.`/`1、` › `（1）`, and the inline
-enumerations `一是…二是…` / `第一，…第二，…`. Levels nest in the order they first appear, so a
-report that starts at `（一）` (the seed) has `（一）` as its top level. A section path is a tuple of
-ints; text before the first heading is (0,).
+The numbering (`bot.reading.numbering`) makes the tree: levels nest in the order they first appear,
+so a report that starts at `（一）` (the seed) has `（一）` as its top level; a heading that opens a
+line may start at any number, restart or skip (the report's warnings say so). Statements are cut by
+`bot.reading.sentences`; what stands around the text (front matter, signature) is set apart by
+`bot.reading.frontmatter`. A section path is a tuple of ints; text before the first heading is (0,).
 """
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -17,43 +17,10 @@ from pathlib import Path
 from .normalize import Replacer, balance_quotes, display_punctuation, strip_control
 from .reading.formats import read_report
 from .reading.frontmatter import report_issuer, report_year, strip_surroundings, title_line
+from .reading.numbering import HEADING_STYLES, INLINE, PAREN_CN, STRUCTURAL, match_marker
+from .reading.numbering import cn_to_int as cn_to_int  # where the matcher and the tests find it
+from .reading.sentences import CLAUSE_END, CLOSERS, SENTENCE_END, repair_entities, split_units
 
-CN_DIGITS = "零一二三四五六七八九十百"
-CN_NUM = f"[{CN_DIGITS}]{{1,4}}"
-
-# Structural markers open a paragraph (or, in a flattened text, follow a sentence end).
-STRUCTURAL = [
-    ("part", re.compile(rf"(?P<m>第(?P<n>{CN_NUM})(?:部分|章|节)[、，,：:　 ]*)")),
-    ("cn", re.compile(rf"(?P<m>(?P<n>{CN_NUM})、)")),
-    ("paren_cn", re.compile(rf"(?P<m>[（(](?P<n>{CN_NUM})[）)])")),
-    ("arabic", re.compile(r"(?P<m>(?P<n>\d{1,2})[.、．](?!\d))")),
-    ("paren_arabic", re.compile(r"(?P<m>[（(](?P<n>\d{1,2})[）)])")),
-]
-_PAREN_CN = next(p for p in STRUCTURAL if p[0] == "paren_cn")
-# Inline enumerations follow a sentence or clause end inside a paragraph.
-INLINE = [
-    ("shi", re.compile(rf"(?P<m>(?P<n>{CN_NUM})是)")),
-    ("di", re.compile(rf"(?P<m>第(?P<n>{CN_NUM})[，,、])")),
-    ("circled", re.compile(r"(?P<m>(?P<n>[①-⑳]))")),
-]
-_HEADING_STYLES = {style for style, _ in STRUCTURAL}  # numbering that heads lines, not inline points
-SENTENCE_END = "。！？!?"
-CLAUSE_END = "；;"
-CLOSERS = "”’」』）)"
-_MARKER_AHEAD = rf"[{CLOSERS}]?\s*(?:{CN_NUM}是|第{CN_NUM}[，,、]|[（(](?:{CN_NUM}|\d{{1,2}})[）)]|{CN_NUM}、|\d{{1,2}}[.、．](?!\d)|[①-⑳])"
-# Where a statement ends: after a sentence or clause end, and after a colon only where numbered
-# points follow (a lead-in such as 主要团组有：… stays with its items). Half-width ! ? ; : end nothing
-# inside Latin text: URLs (http://a?b=1), times (10:30), entity debris (&#8226;).
-_BOUNDARY = re.compile(rf"(?:(?<=[。！？；;])|(?<=[!?])(?![A-Za-z0-9/=&#])|(?<=[：:])(?={_MARKER_AHEAD}))"
-                       rf"[{CLOSERS}]?\s*")
-_URL = re.compile(r"(?:https?://|www\.)[\x21-\x7e]+")
-# A quotation whose closing mark comes soon is one thing said: not cut at a 。 or ； inside it.
-_QUOTED = re.compile(r"[“〝「][^“”〝〞「」\n]{0,80}?[。！？；;][^“”〝〞「」\n]{0,80}?[”〞」]")
-# A colon lead-in and the list it introduces, up to the sentence end, are one statement: each item
-# keeps what it is (主要预期目标是：增长6%；新增就业1100万人。). Not when numbered points follow the colon.
-_LISTED = re.compile(rf"[：:](?!{_MARKER_AHEAD})[^。！？!?：:]{{1,200}}[。！？!?]")
-# HTML entities, whole (&#8226; &nbsp;) or left without their & by a copy from a web page (X8226;).
-_ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[a-zA-Z]{2,8});|(?<![A-Za-z0-9])[Xx#]\d{4,5};")
 _FOOTER = r"第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
 _LICENCE_START = re.compile(r"^(本作品(?:是|在|来自)|注：中文维基文库|Public domain$|This work)", re.M)
 _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ．％]")
@@ -62,26 +29,6 @@ _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ．％]")
 MAX_FACT_CHARS = 500
 # Titles run long: 温州市鹿城区归国华侨联合会2023年工作总结及2024年工作思路 is 32 characters.
 TITLE_CHARS = 50
-
-
-def cn_to_int(text: str) -> int:
-    """一 → 1, 十二 → 12, 二十三 → 23, 一百零五 → 105; Arabic digits pass through."""
-    if "①" <= text <= "⑳":  # before isdigit(), which they pass
-        return ord(text) - ord("①") + 1
-    if text.isdigit():
-        return int(text)
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
-    total, current = 0, 0
-    for ch in text:
-        if ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = digits[ch]
-    return total + current
 
 
 @dataclass
@@ -221,11 +168,11 @@ class _Tree:
         number or two at the top level, or go back after such a restart; the build warns of each."""
         current = next(((n, sec) for s, n, sec in self.stack if s == style), None)
         if current is None:
-            return number == 1 or (line_start and not self.stack and style in _HEADING_STYLES)
+            return number == 1 or (line_start and not self.stack and style in HEADING_STYLES)
         n, section = current
         if number == n + 1:
             return True
-        if not line_start or style not in _HEADING_STYLES:
+        if not line_start or style not in HEADING_STYLES:
             return False
         top = self.stack[0][0] == style
         if number == 1:
@@ -288,38 +235,6 @@ def _pieces(text: str) -> list[str]:
     return [*pieces, text]
 
 
-def _split_units(paragraph: str) -> list[str]:
-    """Sentences, each also split on ；: the smallest statements that can answer a question. Never
-    inside a URL or a short quotation."""
-    kept = [(m.start(), m.end()) for pattern in (_URL, _QUOTED, _LISTED) for m in pattern.finditer(paragraph)]
-    units, start = [], 0
-    for m in _BOUNDARY.finditer(paragraph):
-        if m.start() > start and not any(a < m.start() < b for a, b in kept):
-            units.append(paragraph[start:m.start()])
-            start = m.end()
-    units.append(paragraph[start:])
-    return [u for u in units if u.strip()]
-
-
-def repair_entities(text: str) -> str:
-    """`&#8226;` and its debris `X8226;` → •, `&nbsp;` → a space: what a copy from a web page left."""
-    def char(m: re.Match[str]) -> str:
-        entity = m.group(0)
-        if entity[0] in "Xx#":
-            return chr(int(entity[1:-1]))
-        plain = html.unescape(entity)
-        return " " if plain == "\xa0" else plain
-    return _ENTITY.sub(char, text)
-
-
-def _match_marker(unit: str, patterns: list[tuple[str, re.Pattern[str]]]) -> tuple[str, int, str] | None:
-    for style, pattern in patterns:
-        m = pattern.match(unit)
-        if m:
-            return style, cn_to_int(m.group("n")), m.group("m")
-    return None
-
-
 def _heading_split(body: str) -> tuple[str, str]:
     """A heading's title runs to its first 。 (gov headings run straight into their body)."""
     m = re.search(r"[。！？!?]", body)
@@ -341,9 +256,9 @@ def _feed_units(tree: _Tree, units: list[tuple[str, str]]) -> None:
 def _paired_units(original: str, replace: Replacer) -> list[tuple[str, str]]:
     """(original, corrected) per unit. A correction may join units (创业中华。创新江苏 → ·), so
     original units are merged until their correction equals the corrected unit."""
-    old = _split_units(original)
+    old = split_units(original)
     pairs, j = [], 0
-    for unit in _split_units(replace(original)):
+    for unit in split_units(replace(original)):
         acc, k = "", j
         while k < len(old):
             acc += old[k]
@@ -366,12 +281,12 @@ def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
     units = _paired_units(original, replace)
     for i, (orig, unit) in enumerate(units):
         # A flattened text (the seed) carries （一） after a sentence end, not at a line start.
-        patterns = STRUCTURAL + INLINE if i == 0 else [_PAREN_CN] + INLINE
-        hit = _match_marker(unit, patterns)
+        patterns = STRUCTURAL + INLINE if i == 0 else [PAREN_CN] + INLINE
+        hit = match_marker(unit, patterns)
         if hit and tree.accepts(hit[0], hit[1], line_start=i == 0):
             style, number, marker = hit
             title, rest = _heading_split(unit[len(marker):])
-            alone = not rest.strip() and (i + 1 == len(units) or _match_marker(units[i + 1][1], STRUCTURAL + INLINE))
+            alone = not rest.strip() and (i + 1 == len(units) or match_marker(units[i + 1][1], STRUCTURAL + INLINE))
             point = _is_point(style, title, bool(alone))
             tree.open(style, number, marker, _first_clause(title) if point and len(title) > 30 else title)
             if point:  # a point written as a paragraph: its first sentence is a statement too
@@ -379,7 +294,7 @@ def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
                 tree.add_sentence(orig_title, title)
             orig_rest = _heading_split(orig[len(marker):])[1] if orig.startswith(marker) else rest
             _feed_units(tree, _paired_units(orig_rest, replace) if _squash(replace(orig_rest)) == _squash(rest)
-                        else [(u, u) for u in _split_units(rest)])
+                        else [(u, u) for u in split_units(rest)])
         else:
             tree.add_sentence(orig, unit)
 
