@@ -65,6 +65,7 @@ def display_punctuation(text: str) -> str:
 
 _QUOTE_ENDS = "”，。；：！？、,;:!?"
 _OPENERS, _CLOSERS = "“〝", "”〞"
+_QUOTE_MARKS = re.compile("[“〝”〞]")
 
 
 def balance_quotes(text: str) -> str:
@@ -73,7 +74,9 @@ def balance_quotes(text: str) -> str:
     An opening quote followed by another opening before any closing is dropped when nothing stands
     between them (we cannot know where it ended); one left open closes before the next punctuation.
     """
-    marks = [i for i, ch in enumerate(text) if ch in _OPENERS + _CLOSERS]
+    marks = [m.start() for m in _QUOTE_MARKS.finditer(text)]
+    if not marks:  # most sentences: nothing to repair
+        return text
     closed = {i: j for i, j in zip(marks, marks[1:], strict=False) if text[i] in _OPENERS and text[j] in _CLOSERS}
     opens = [i for i in marks if text[i] in _OPENERS and i not in closed]
     drop = {i for i, j in zip(opens, opens[1:], strict=False) if not any(c in _QUOTE_ENDS for c in text[i:j])}

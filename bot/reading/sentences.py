@@ -3,6 +3,7 @@ short quotation or a list a colon introduces; HTML-entity debris is repaired fir
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 
@@ -33,14 +34,28 @@ _ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[a-zA-Z]{2,8});|(?<![A-Za
 def split_units(paragraph: str) -> list[str]:
     """Sentences, each also split on ；: the smallest statements that can answer a question. Never
     inside a URL, a short quotation or a colon-introduced list."""
-    kept = [(m.start(), m.end()) for pattern in (_URL, _QUOTED, _LISTED) for m in pattern.finditer(paragraph)]
+    kept = _kept_spans(paragraph)
+    starts = [a for a, _ in kept]
     units, start = [], 0
     for m in _BOUNDARY.finditer(paragraph):
-        if m.start() > start and not any(a < m.start() < b for a, b in kept):
+        i = bisect.bisect_left(starts, m.start()) - 1  # the span starting last before the boundary
+        if m.start() > start and not (i >= 0 and m.start() < kept[i][1]):
             units.append(paragraph[start:m.start()])
             start = m.end()
     units.append(paragraph[start:])
     return [u for u in units if u.strip()]
+
+
+def _kept_spans(paragraph: str) -> list[tuple[int, int]]:
+    """Disjoint, sorted spans no statement may end inside."""
+    spans = sorted((m.start(), m.end()) for pattern in (_URL, _QUOTED, _LISTED) for m in pattern.finditer(paragraph))
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def repair_entities(text: str) -> str:
