@@ -131,6 +131,12 @@ def old_doc(folder: Path) -> Path:
     return path
 
 
+def rtf(folder: Path) -> Path:
+    path = folder / "notes.rtf"
+    path.write_text("{\\rtf1\\ansi 侨务工作}", encoding="utf-8")
+    return path
+
+
 def ole_docx(folder: Path) -> Path:  # a password-protected .docx is an OLE container, not a zip
     path = folder / "protected.docx"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
@@ -154,6 +160,7 @@ UNREADABLE = [
     (damaged_pdf, "cannot be read", ".docx"),
     (password_pdf, "password", "without the password"),
     (old_doc, "old Word .doc", "另存为 .docx"),
+    (rtf, "RTF file", "另存为 .docx"),
     (ole_docx, "password-protected", "另存为 .docx"),
     (random_docx, "can be opened (damaged?)", ".docx"),
 ]

@@ -27,6 +27,7 @@ REPORT_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
 REFUSED_SUFFIXES = {
     ".doc": "is an old Word .doc file; open it in Word or WPS, 另存为 .docx and put that in its place",
     ".wps": "is a WPS .wps file; open it in WPS, 另存为 .docx and put that in its place",
+    ".rtf": "is an RTF file; open it in Word or WPS, 另存为 .docx and put that in its place",
 }
 SEND_INSTEAD = "send it as .docx (另存为 .docx) or as a PDF with text (exported from Word or WPS, not scanned)"
 # pdfminer warns of font details (a missing FontBBox) that say nothing to an admin.
