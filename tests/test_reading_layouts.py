@@ -112,6 +112,13 @@ INDENTED_WITH_INLINE_POINTS = """温州市鹿城区归国华侨联合会2023年�
 
 　　2024年，区侨联将紧紧围绕区委中心工作，重点做好以下工作：一是强化思想政治引领；二是深化为侨服务；三是加强自身建设，不断提升侨联组织的凝聚力和影响力。
 """
+OFFICIAL_DOCUMENT = """鹿侨〔2024〕3号
+标题：鹿城区侨办关于2023年工作情况的报告
+签发人：李明
+一、主要工作
+全年办理涉侨事务一百二十件。
+（此件公开发布）
+"""
 
 # (report, title, year, issuer, {path: heading}, warnings that must be among the build's)
 LAYOUTS = [
@@ -153,13 +160,15 @@ LAYOUTS = [
       (1, 1, 1): "一是深化主题教育", (1, 1, 2): "二是加强思想引领", (1, 2): "（二）坚持服务大局，为侨服务更加精准",
       (2,): "二、2024年工作思路", (2, 1): "一是强化思想政治引领", (2, 2): "二是深化为侨服务",
       (2, 3): "三是加强自身建设，不断提升侨联组织的凝聚力和影响力"}, []),
+    (OFFICIAL_DOCUMENT, "鹿城区侨办关于2023年工作情况的报告", 2023, "鹿城区侨办",
+     {(0,): "前言", (1,): "一、主要工作"}, ["dropped as front matter: 鹿侨〔2024〕3号"]),
 ]
 
 
 @pytest.mark.parametrize(("text", "title", "year", "issuer", "tree", "warnings"), LAYOUTS,
                          ids=["starts-at-seven", "restarts", "paragraph-points", "title-then-body", "web-page",
                               "arabic-levels", "lists-and-points", "skips-and-signed", "parts",
-                              "indented-with-inline-points"])
+                              "indented-with-inline-points", "official-document"])
 def test_outline_of_each_layout(text, title, year, issuer, tree, warnings):
     report = parse_text("forwarded", text)
     assert (report.title, report.year, report.issuer) == (title, year, issuer)

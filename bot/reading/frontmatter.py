@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 
 _BREADCRUMB = re.compile(r"^(?:当前位置|您的位置|你的位置|所在位置|您现在的位置)\s*[:：]|^(?:首页|网站首页|主页)\s*[>＞»›/]")
 _BYLINE = re.compile(r"^[【\[]?(?:作者|来源|文章来源|信息来源|发布时间|发布日期|发布者|发布机构|日期|时间|浏览次数|浏览量|"
-                     r"浏览|点击数|点击量|阅读次数|阅读量|责任编辑|编辑|字号|字体|打印|关闭|分享到)\s*[:：】\]]")
+                     r"浏览|点击数|点击量|阅读次数|阅读量|责任编辑|编辑|字号|字体|打印|关闭|分享到|签发人|索引号|"
+                     r"主题分类|文号)\s*[:：】\]]")
+# An official document's number (鹿侨〔2024〕3号), its attachment label and its release note.
+_DOCUMENT_NUMBER = re.compile(r"^(?:\S{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号|附件\s*\d*|[（(]此件\S{2,6}[）)])$")
+_TITLE_LABEL = re.compile(r"^(?:标题|题目|文章标题)\s*[:：]\s*")
 _DATE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
 _URL = re.compile(r"^(?:网址\s*[:：]\s*)?(?:https?://|www\.)\S+$")
 _COUNTER = re.compile(r"^(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|共\s*\d+\s*页|-\s*\d+\s*-)$")
@@ -33,7 +37,8 @@ class Surroundings:
 def _is_front_matter(line: str, at_top: bool) -> bool:
     if _URL.match(line) or _COUNTER.match(line):
         return True
-    return at_top and bool(_BREADCRUMB.match(line) or _BYLINE.match(line) or _DATE.match(line))
+    return at_top and bool(_BREADCRUMB.match(line) or _BYLINE.match(line) or _DATE.match(line)
+                           or _DOCUMENT_NUMBER.match(line))
 
 
 def _is_signature(line: str) -> bool:
@@ -49,9 +54,12 @@ def strip_surroundings(text: str) -> Surroundings:
     for line in lines:
         s = line.strip(" \t\u3000\xa0")
         seen += bool(s)
-        if s and _is_front_matter(s, at_top=body_lines < 2 and seen <= TOP_LINES):
+        at_top = body_lines < 2 and seen <= TOP_LINES
+        if s and _is_front_matter(s, at_top):
             out.dropped.append(s)
             continue
+        if at_top and _TITLE_LABEL.match(s):  # 标题：某市侨办2023年工作总结
+            line = s = _TITLE_LABEL.sub("", s)
         kept.append(line)
         body_lines += bool(s) and not _title_like(s)
     tail = [i for i, line in enumerate(kept) if line.strip()][-END_LINES:]
