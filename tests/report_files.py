@@ -35,7 +35,7 @@ def write_docx(path: Path, blocks: list[str | list[list[str]]]) -> Path:
     return path
 
 
-def _wrap(text: str, width: float, indent: float) -> list[str]:
+def wrap(text: str, width: float, indent: float) -> list[str]:
     """Fill lines to the text width, as a word processor does (Chinese breaks between any two characters)."""
     lines, current, limit = [], "", width - indent
     for ch in text:
@@ -56,7 +56,7 @@ def write_pdf(path: Path, title: str, paragraphs: list[str], header: str = "", l
     for para in paragraphs:
         heading = para[:1] in "一二三四五六七八九十（" and len(para) <= 30
         indent = 0 if heading else 2 * SIZE
-        for i, line in enumerate(_wrap(para, width, indent)):
+        for i, line in enumerate(wrap(para, width, indent)):
             lines.append((LEFT + (indent if i == 0 else 0), line))
     pages = [lines[i:i + lines_per_page] for i in range(0, len(lines), lines_per_page)]
     c = canvas.Canvas(str(path), pagesize=(PAGE_W, PAGE_H), encrypt=password)

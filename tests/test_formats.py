@@ -17,7 +17,17 @@ import pytest
 from bot.curated import KnowledgeError
 from bot.parser import parse_file
 from bot.reading.formats import read_report, table_statements
-from tests.report_files import write_docx, write_numbered_docx, write_pdf, write_scanned_pdf, write_unmapped_pdf
+from tests.report_files import (
+    LEFT,
+    RIGHT,
+    SIZE,
+    wrap,
+    write_docx,
+    write_numbered_docx,
+    write_pdf,
+    write_scanned_pdf,
+    write_unmapped_pdf,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -289,3 +299,13 @@ def test_unreadable_pdf_found_by_a_parallel_build_is_reported_whole(tmp_path):
     scanned(folder)
     with pytest.raises(KnowledgeError, match=r"^scan\.pdf: has no text layer"):
         Engine.open(folder, tmp_path / "data")
+
+
+def test_pdf_heading_flush_left_after_a_full_line_opens_a_paragraph(tmp_path):
+    """Headings not indented, after a paragraph whose last line runs to the margin."""
+    body = ("全年走访慰问困难归侨侨眷三百二十户，发放慰问金四十八万元，帮助解决就医、就学、就业实际困难五十余件，"
+            "归侨侨眷的获得感、幸福感和安全感进一步增强。")
+    assert [len(line) for line in wrap(body, RIGHT - LEFT, 2 * SIZE)] == [35, 37]  # the last line is full
+    write_pdf(tmp_path / "flush.pdf", PDF_TITLE, [body, "二、服务经济发展", "引进侨资项目二十三个。"], lines_per_page=30)
+    blocks = read_report(tmp_path / "flush.pdf").text.split("\n\n")
+    assert blocks[1:] == [body, "二、服务经济发展", "引进侨资项目二十三个。"], blocks

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..curated import KnowledgeError, decode_text
+from .numbering import INLINE, STRUCTURAL, match_marker
 
 TEXT_SUFFIXES = (".txt", ".md")
 REPORT_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
@@ -339,9 +340,11 @@ def _paragraphs(lines: list[_Line]) -> str:
 
 def _starts_paragraph(line: _Line, previous: _Line, left: float, right: float, em: float) -> bool:
     """An indented line opens a paragraph, and so does a line after one that stops short of the right
-    margin (a paragraph's end, a heading, the title); a line after a full one continues it, also
-    across a page break."""
-    return line.x0 > left + em * 0.8 or previous.x1 < right - em * 1.5
+    margin (a paragraph's end, a heading, the title), or a numbered line after a sentence end; a line
+    after a full one continues it, also across a page break."""
+    if line.x0 > left + em * 0.8 or previous.x1 < right - em * 1.5:
+        return True
+    return previous.text[-1:] in "。！？；：" and bool(match_marker(line.text, STRUCTURAL + INLINE))
 
 
 # ---- Markdown -----------------------------------------------------------------------------------
