@@ -211,6 +211,7 @@ class _Tree:
         self.paragraph_starts = True
 
     def add_sentence(self, original: str, corrected: str) -> None:
+        corrected = corrected.lstrip("•●▪·")  # a list bullet (often &#8226; debris) is no part of it
         if not re.search(r"[\w\u3400-\u9fff]", corrected):
             return
         if len(corrected) > MAX_FACT_CHARS:  # a text without sentence ends: answer in pieces

@@ -43,7 +43,7 @@ TITLE_THEN_BODY = """鹿城区侨联2023年工作总结
 """
 WEB_PAGE = """当前位置：首页 > 工作动态 > 正文
 南昌市外侨办2023年工作总结
-发布时间：2024-01-08 10:30　来源：市外侨办　作者：王伟
+2024-01-08 10:30　来源：市外侨办　作者：王伟
 http://www.example.gov.cn/art/2024/1/8/art_1.html
 浏览次数：1024
 2023年，我办坚持以习近平新时代中国特色社会主义思想为指导，全面推进外事侨务工作。
@@ -138,7 +138,8 @@ LAYOUTS = [
      {(0,): "前言", (1,): "一、凝聚侨心", (2,): "二、服务发展"}, []),
     (WEB_PAGE, "南昌市外侨办2023年工作总结", 2023, "南昌市外侨办",
      {(0,): "前言", (1,): "一、对外交流", (2,): "二、侨务工作"},
-     ["dropped as front matter: 当前位置：首页 > 工作动态 > 正文", "dropped as front matter: 浏览次数：1024"]),
+     ["dropped as front matter: 当前位置：首页 > 工作动态 > 正文", "dropped as front matter: 浏览次数：1024",
+      "dropped as front matter: 2024-01-08 10:30\u3000来源：市外侨办\u3000作者：王伟"]),
     (ARABIC_LEVELS, "某区外侨办2023年工作总结", 2023, "某区外侨办",
      {(0,): "前言", (1,): "一、外事工作", (1, 1): "1.因公出访管理", (1, 2): "2.外事接待",
       (1, 2, 1): "（1）接待来访团组", (1, 2, 2): "（2）服务重大活动", (2,): "二、侨务工作", (2, 1): "1.侨情调研"},
@@ -218,6 +219,7 @@ def test_statement_is_not_split_inside_urls_times_decimals_or_quotes(sentence):
 
 def test_entity_debris_is_repaired_and_splits_nothing():
     assert statements("主要做法有&#8226;走访侨户X8226;慰问侨眷。")[(0,)] == ["主要做法有•走访侨户•慰问侨眷。"]
+    assert statements("X8226;走访归侨侨眷320户；X8226;举办夏令营一期。")[(0,)] == ["走访归侨侨眷320户；", "举办夏令营一期。"]
 
 
 @pytest.mark.parametrize(("text", "repaired"), [

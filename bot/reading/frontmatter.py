@@ -14,6 +14,8 @@ _BYLINE = re.compile(r"^[【\[]?(?:作者|来源|文章来源|信息来源|发�
                      r"浏览|点击数|点击量|阅读次数|阅读量|责任编辑|编辑|字号|字体|打印|关闭|分享到|签发人|索引号|"
                      r"主题分类|文号)\s*[:：】\]]")
 # An official document's number (鹿侨〔2024〕3号), its attachment label and its release note.
+# A web page's byline may lead with the date: 2023-01-16 来源：南昌市外侨办
+_BYLINE_ANYWHERE = re.compile(r"(?:来源|作者|发布时间|发布日期|浏览次数|点击数|责任编辑)\s*[:：]")
 _DOCUMENT_NUMBER = re.compile(r"^(?:\S{1,12}[〔\[［(（]\d{4}[〕\]］)）]\s*\d+\s*号|附件\s*\d*|[（(]此件\S{2,6}[）)])$")
 _TITLE_LABEL = re.compile(r"^(?:标题|题目|文章标题)\s*[:：]\s*")
 _DATE = re.compile(r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?$")
@@ -38,7 +40,7 @@ def _is_front_matter(line: str, at_top: bool) -> bool:
     if _URL.match(line) or _COUNTER.match(line):
         return True
     return at_top and bool(_BREADCRUMB.match(line) or _BYLINE.match(line) or _DATE.match(line)
-                           or _DOCUMENT_NUMBER.match(line))
+                           or _DOCUMENT_NUMBER.match(line) or (len(line) <= 80 and _BYLINE_ANYWHERE.search(line)))
 
 
 def _is_signature(line: str) -> bool:
