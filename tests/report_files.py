@@ -49,10 +49,10 @@ def wrap(text: str, width: float, indent: float) -> list[str]:
 def write_pdf(path: Path, title: str, paragraphs: list[str], header: str = "", lines_per_page: int = 30,
               char_space: float = 0.0, password: str | None = None) -> list[str]:
     """A text PDF: the title centred on page one, then paragraphs (a heading is a paragraph that
-    starts with a numbering marker and is not indented), `第N页 共M页` and a page number at the foot
+    starts with a numbering marker and is not indented; a title with a line break is set on two lines), `第N页 共M页` and a page number at the foot
     of every page, `header` at the head of every page. Returns the last body line of each page."""
     width = RIGHT - LEFT
-    lines: list[tuple[float, str]] = [(-1, title)]
+    lines: list[tuple[float, str]] = [(-1, part) for part in title.split("\n")]  # a long title: two lines
     for para in paragraphs:
         heading = para[:1] in "一二三四五六七八九十（" and len(para) <= 30
         indent = 0 if heading else 2 * SIZE

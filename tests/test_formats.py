@@ -309,3 +309,10 @@ def test_pdf_heading_flush_left_after_a_full_line_opens_a_paragraph(tmp_path):
     write_pdf(tmp_path / "flush.pdf", PDF_TITLE, [body, "二、服务经济发展", "引进侨资项目二十三个。"], lines_per_page=30)
     blocks = read_report(tmp_path / "flush.pdf").text.split("\n\n")
     assert blocks[1:] == [body, "二、服务经济发展", "引进侨资项目二十三个。"], blocks
+
+
+def test_pdf_title_set_on_two_centred_lines_is_one_title(tmp_path):
+    write_pdf(tmp_path / "long.pdf", "温州市鹿城区归国华侨联合会\n2023年工作总结及2024年工作思路", PDF_PARAGRAPHS[:3])
+    report = parse_file(tmp_path / "long.pdf")
+    assert report.title == "温州市鹿城区归国华侨联合会2023年工作总结及2024年工作思路"
+    assert [f.text for f in report.facts if f.path == (0,)] == [PDF_PARAGRAPHS[0]]

@@ -329,13 +329,21 @@ def _paragraphs(lines: list[_Line]) -> str:
     paragraphs: list[str] = []
     previous: _Line | None = None
     for line in lines:
-        if previous is None or _starts_paragraph(line, previous, left, right, em):
+        centred_pair = previous is not None and _centred(previous, left, right, em) and _centred(line, left, right, em)
+        if centred_pair and previous.text[-1:] not in "。！？：；":  # a title set on two lines
+            paragraphs[-1] += line.text
+        elif previous is None or _starts_paragraph(line, previous, left, right, em):
             paragraphs.append(line.text)
         else:
             glue = " " if re.match(r"[A-Za-z0-9]", line.text) and re.search(r"[A-Za-z]$", paragraphs[-1]) else ""
             paragraphs[-1] += glue + line.text
         previous = line
     return "\n\n".join(paragraphs)
+
+
+def _centred(line: _Line, left: float, right: float, em: float) -> bool:
+    gap_left, gap_right = line.x0 - left, right - line.x1
+    return gap_left > em * 2 and abs(gap_left - gap_right) < em * 1.5
 
 
 def _starts_paragraph(line: _Line, previous: _Line, left: float, right: float, em: float) -> bool:
