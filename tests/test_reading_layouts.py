@@ -191,6 +191,12 @@ def test_paragraph_points_keep_their_statements():
     assert statements(LISTS_AND_POINTS)[(1, 3, 1)] == ["编印《侨乡》杂志四期；"]
 
 
+def test_title_on_two_lines_is_one_title():
+    report = parse_text("r", "温州市鹿城区归国华侨联合会\n2023年工作总结\n全年接待侨胞三百人次。\n一、联谊\n举办活动两场。\n")
+    assert report.title == "温州市鹿城区归国华侨联合会2023年工作总结"
+    assert [f.text for f in report.facts] == ["全年接待侨胞三百人次。", "举办活动两场。"]
+
+
 def test_front_matter_title_and_signature_stay_out_of_the_statements():
     every = [t for texts in statements(WEB_PAGE).values() for t in texts]
     assert every[0].startswith("2023年，我办坚持")

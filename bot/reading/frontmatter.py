@@ -25,6 +25,7 @@ _COUNTER = re.compile(r"^(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|�
 ISSUER = re.compile(r"(?:[\u4e00-\u9fffXx]{1,10}?(?:省|市|区|县|州|旗|盟))?(?:人民政府)?"
                     r"(?:外事侨务办公室|外事办公室|侨务办公室|外侨办|侨办|归国华侨联合会|侨联)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_NUMBERED = re.compile(r"[（(]?(?:第?[一二三四五六七八九十]{1,3}(?:部分|章|节)|[一二三四五六七八九十\d①-⑳]{1,3}[、.．）)是])")
 TOP_LINES = 8  # front matter stands before the body: within the first non-empty lines of the text
 END_LINES = 3  # a signature: the last lines
 
@@ -79,15 +80,20 @@ def _title_like(line: str) -> bool:
 
 
 def title_line(text: str) -> str:
-    """Put a blank line after a title-like first line, so a body that follows at once is not glued on."""
+    """Put a blank line after a title-like first line, so a body that follows at once is not glued on;
+    a title set on two lines (温州市鹿城区归国华侨联合会 / 2023年工作总结) becomes one line."""
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None or first + 1 >= len(lines) or not lines[first + 1].strip():
         return text
-    line = lines[first].strip(" \t\u3000\xa0")
-    if len(line) < 4 or not _title_like(line) or re.match(r"[（(]?[一二三四五六七八九十\d①-⑳]{1,3}[、.．）)是]", line):
+    line, second = (lines[i].strip(" \t\u3000\xa0") for i in (first, first + 1))
+    if len(line) < 4 or not _title_like(line) or _NUMBERED.match(line):
         return text
-    return "\n".join([*lines[: first + 1], "", *lines[first + 1:]])
+    rest = lines[first + 1:]
+    after = rest[1].strip() if len(rest) > 1 else ""
+    if _title_like(second) and not _NUMBERED.match(second) and _title_like(line + second) and not _title_like(after):
+        line, rest = line + second, rest[1:]
+    return "\n".join([*lines[:first], line, "", *rest])
 
 
 def report_year(title: str, first_paragraph: str) -> int | None:
