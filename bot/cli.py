@@ -56,12 +56,36 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from . import store
+
     started = time.monotonic()
     engine, settings = _engine(args)  # builds when the knowledge changed, then checks it answers its FAQ
+    if args.outline:
+        tree = store.outline(engine.store_file, args.outline)
+        if not tree:
+            known = ", ".join(engine.documents)
+            print(f"qiaobot: there is no report {args.outline!r}; the reports are: {known}", file=sys.stderr)
+            return 2
+        for path, heading, statements in tree:
+            print(f"{'  ' * (len(path) - 1)}{'.'.join(map(str, path))}  {heading}  ({statements})")
+        return 0
     counts = ", ".join(f"{k} {v}" for k, v in engine.counts().items())
     print(f"store {engine.store_file} ready in {time.monotonic() - started:.1f}s: {counts}\n"
           f"{settings.knowledge_line()}")
+    for report in store.summary(engine.store_file):
+        print(_report_line(report))
+        for warning in report.warnings:
+            print(f"  warning: {warning}")
     return 0
+
+
+def _report_line(report) -> str:
+    """One report as the build tells it: file, title, year and issuer, sections per level, statements."""
+    found = " ".join(x for x in (str(report.year or ""), report.issuer) if x)
+    levels = " + ".join(map(str, report.levels)) or "0"
+    read_as = f", read as {report.encoding.upper()}" if report.encoding in ("gb18030", "big5", "utf-16") else ""
+    return (f"{report.file}: 《{report.title}》{f' ({found})' if found else ''}, sections {levels}, "
+            f"statements {report.statements}{read_as}")
 
 
 def _outline_text(engine) -> str:
@@ -194,7 +218,9 @@ def parser() -> argparse.ArgumentParser:
     a.set_defaults(func=cmd_ask)
 
     sub.add_parser("chat", parents=[knowledge], help="talk to the bot in the console").set_defaults(func=cmd_chat)
-    sub.add_parser("build", parents=[knowledge], help="build the knowledge store now").set_defaults(func=cmd_build)
+    b = sub.add_parser("build", parents=[knowledge], help="build the knowledge store now and tell what it read")
+    b.add_argument("--outline", metavar="DOC", help="print one report's section tree (DOC: its file name without extension)")
+    b.set_defaults(func=cmd_build)
 
     sub.add_parser("reports", parents=[knowledge], help="list the reports in the knowledge home"
                    ).set_defaults(func=cmd_reports)

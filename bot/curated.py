@@ -1,11 +1,12 @@
 """The files an admin edits in the knowledge folder, read (and for the FAQ, appended) here.
 
-Reports are `*.txt`. Curated data is CSV (opens in any spreadsheet, one row per entry):
+Reports are `.txt`, `.md`, `.docx` or `.pdf` files (see `bot.reading.formats`). Curated data is CSV (opens in any spreadsheet, one row per entry):
 `faq.csv`, `synonyms.csv`, `corrections.csv`, `words.csv`. Errors name the file and line.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -13,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .normalize import fold
+from .normalize import fold, to_simplified
 
 FAQ_FILE = "faq.csv"
 SYNONYMS_FILE = "synonyms.csv"
@@ -31,8 +32,12 @@ class KnowledgeError(Exception):
     def __init__(self, path: Path | str, message: str, line: int | None = None):
         self.path = Path(path)
         self.line = line
+        self.message = message
         where = f"{self.path.name}, line {line}" if line else self.path.name
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self):  # raised in a build worker process, it reaches the build whole
+        return type(self), (self.path, self.message, self.line)
 
 
 class AdminError(ValueError):
@@ -73,18 +78,49 @@ def split_list(cell: str) -> tuple[str, ...]:
     return tuple(p for p in LIST_SEPARATOR.split(cell.strip()) if p)
 
 
-def decode_utf8(path: Path, data: bytes, hint: str = "") -> str:
-    """The UTF-8 text of a knowledge file, or a KnowledgeError naming the line of the first bad byte."""
+def decode_text(path: Path, data: bytes, hint: str = "") -> tuple[str, str]:
+    """(text, encoding) of a knowledge file: UTF-8, else GB18030 (which includes GBK and GB2312, what
+    Chinese Excel and WPS save) or Big5 (Traditional, from Taiwan and Hong Kong). A file whose first
+    lines are UTF-8 Chinese and the rest something else, or bytes that are neither, are a
+    KnowledgeError naming the line of the first byte that is not UTF-8."""
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise KnowledgeError(path, f"is not UTF-8 text{hint}", line) from exc
+        # GBK text has no Chinese character that is also valid UTF-8 before its first invalid byte
+        # (measured on the shipped and government reports): Chinese there means a mixed file.
+        if not re.search(r"[\u3400-\u9fff]", data[: exc.start].decode("utf-8")):
+            readings = []
+            for encoding in ("gb18030", "big5"):
+                with contextlib.suppress(UnicodeDecodeError):  # not this one
+                    readings.append((_common_share(data.decode(encoding)), encoding))
+            if readings:
+                encoding = max(readings)[1]
+                return data.decode(encoding), encoding
+        raise KnowledgeError(path, f"is neither UTF-8 nor GB18030 (GBK) text{hint}", line) from exc
+
+
+def _common_share(text: str, sample: int = 20_000) -> float:
+    """How much of a reading is common Chinese (GB2312, once in Simplified form): Big5 bytes read as
+    GB18030 decode without error but into rare characters and kana (0.72 of them common for the shipped
+    report in Traditional form saved as Big5, against 1.0 read as Big5)."""
+    chars = [c for c in to_simplified(text[:sample]) if "\u3040" <= c <= "\u9fff"]
+    if not chars:
+        return 0.0
+    return sum(1 for c in chars if _in_gb2312(c)) / len(chars)
+
+
+def _in_gb2312(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
     """(line number, row) for each non-empty row; a missing column or bad encoding is an error."""
-    text = decode_utf8(path, path.read_bytes(), "; save it as UTF-8 (CSV UTF-8 in a spreadsheet)")
+    text, _ = decode_text(path, path.read_bytes(), "; save it as CSV UTF-8 in a spreadsheet")
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise KnowledgeError(path, "looks like a binary file, not CSV; save it as CSV UTF-8", line)
@@ -184,11 +220,22 @@ def read_synonyms(path: Path) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def read_corrections(path: Path) -> list[Correction]:
+    """`wrong, right, doc, context`: doc empty = every report; context (phrases separated by |, each
+    holding the wrong form) = only inside those phrases, where the wrong form cannot be the right
+    word (开展 → 发展 in 经济开展|开展大局, never in 开展活动). Each context becomes its own
+    phrase-to-phrase correction, so everything downstream sees plain pairs."""
     out = []
     for line, row in _rows(path, ("wrong", "right")):
-        if not row["wrong"] or not row["right"]:
+        wrong, right, doc = row["wrong"], row["right"], row.get("doc", "")
+        if not wrong or not right:
             raise KnowledgeError(path, "a correction needs both the wrong and the right form", line)
-        out.append(Correction(row["wrong"], row["right"], row.get("doc", "")))
+        contexts = split_list(row.get("context", ""))
+        for context in contexts:
+            if wrong not in context:
+                raise KnowledgeError(path, f"the context {context!r} does not contain {wrong!r}", line)
+            out.append(Correction(context, context.replace(wrong, right), doc))
+        if not contexts:
+            out.append(Correction(wrong, right, doc))
     return out
 
 

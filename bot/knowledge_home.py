@@ -23,10 +23,10 @@ from rapidfuzz import fuzz, process
 from . import store
 from .curated import AdminError, KnowledgeError, check_faq_cells
 from .matcher import FAQ_AT, Engine, parse_section_ref
+from .reading.formats import REPORT_SUFFIXES
 
 log = logging.getLogger(__name__)
 
-REPORT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 REMOVED_DIR = ".removed"
 LEDGER = ".added.json"
 _SAFE_NAME = re.compile(r"^[^\\/:*?\"<>|\x00-\x1f]{1,120}$")

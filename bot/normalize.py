@@ -64,31 +64,43 @@ def display_punctuation(text: str) -> str:
 
 
 _QUOTE_ENDS = "”，。；：！？、,;:!?"
+_OPENERS, _CLOSERS = "“〝", "”〞"
+_QUOTE_MARKS = re.compile("[“〝”〞]")
 
 
 def balance_quotes(text: str) -> str:
-    """Repair quotes the seed left open.
+    """Repair quotes the seed left open; a quote that is closed (” or 〞) is left as it is.
 
-    An opening “ followed by another “ before any closing is dropped (we cannot know where it
-    ended); one left open at the end closes before the next punctuation.
+    An opening quote followed by another opening before any closing is dropped when nothing stands
+    between them (we cannot know where it ended); one left open closes before the next punctuation.
     """
-    opens = [i for i, ch in enumerate(text) if ch == "“"]
+    marks = [m.start() for m in _QUOTE_MARKS.finditer(text)]
+    if not marks:  # most sentences: nothing to repair
+        return text
+    closed = {i: j for i, j in zip(marks, marks[1:], strict=False) if text[i] in _OPENERS and text[j] in _CLOSERS}
+    opens = [i for i in marks if text[i] in _OPENERS and i not in closed]
     drop = {i for i, j in zip(opens, opens[1:], strict=False) if not any(c in _QUOTE_ENDS for c in text[i:j])}
     out: list[str] = []
-    open_quote = False
-    for i, ch in enumerate(text):
-        if i in drop:
+    open_quote = ""  # the closing mark owed, if a quote is open
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if i in closed:  # balanced: copied as it stands
+            out.append(text[i:closed[i] + 1])
+            open_quote, i = "", closed[i] + 1
             continue
-        if ch == "“":
-            open_quote = True
-        elif ch == "”":
-            open_quote = False
+        if ch in _OPENERS and i not in drop:
+            open_quote = _CLOSERS[_OPENERS.index(ch)]
+        elif ch in _CLOSERS:
+            open_quote = ""
         elif open_quote and ch in _QUOTE_ENDS[1:]:
-            out.append("”")
-            open_quote = False
-        out.append(ch)
+            out.append(open_quote)
+            open_quote = ""
+        if i not in drop:
+            out.append(ch)
+        i += 1
     if open_quote:
-        out.append("”")
+        out.append(open_quote)
     return "".join(out)
 
 

@@ -1,65 +1,34 @@
-"""Parse a report into a section tree and facts, repairing what conversion and chunking broke.
+"""Parse a report's text into a section tree and facts, repairing what conversion and chunking broke.
 
-Numbering of Chinese official documents: `一、` › `（一）` › `1.`/`1、` › `（1）`, and the inline
-enumerations `一是…二是…` / `第一，…第二，…`. Levels nest in the order they first appear, so a
-report that starts at `（一）` (the seed) has `（一）` as its top level. A section path is a tuple of
-ints; text before the first heading is (0,).
+The numbering (`bot.reading.numbering`) makes the tree: levels nest in the order they first appear,
+so a report that starts at `（一）` (the seed) has `（一）` as its top level; a heading that opens a
+line may start at any number, restart or skip (the report's warnings say so). Statements are cut by
+`bot.reading.sentences`; what stands around the text (front matter, signature) is set apart by
+`bot.reading.frontmatter`. A section path is a tuple of ints; text before the first heading is (0,).
 """
 
 from __future__ import annotations
 
-import codecs
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .curated import KnowledgeError, decode_utf8
 from .normalize import Replacer, balance_quotes, display_punctuation, strip_control
+from .reading.formats import read_report
+from .reading.frontmatter import report_issuer, report_year, strip_surroundings, title_line
+from .reading.numbering import HEADING_STYLES, INLINE, PAREN_CN, STRUCTURAL, match_marker
+from .reading.numbering import cn_to_int as cn_to_int  # where the matcher and the tests find it
+from .reading.sentences import CLAUSE_END, CLOSERS, SENTENCE_END, repair_entities, split_units
 
-CN_DIGITS = "零一二三四五六七八九十百"
-CN_NUM = f"[{CN_DIGITS}]{{1,4}}"
-
-# Structural markers open a paragraph (or, in a flattened text, follow a sentence end).
-STRUCTURAL = [
-    ("cn", re.compile(rf"(?P<m>(?P<n>{CN_NUM})、)")),
-    ("paren_cn", re.compile(rf"(?P<m>[（(](?P<n>{CN_NUM})[）)])")),
-    ("arabic", re.compile(r"(?P<m>(?P<n>\d{1,2})[.、．](?!\d))")),
-    ("paren_arabic", re.compile(r"(?P<m>[（(](?P<n>\d{1,2})[）)])")),
-]
-# Inline enumerations follow a sentence or clause end inside a paragraph.
-INLINE = [
-    ("shi", re.compile(rf"(?P<m>(?P<n>{CN_NUM})是)")),
-    ("di", re.compile(rf"(?P<m>第(?P<n>{CN_NUM})[，,、])")),
-]
-SENTENCE_END = "。！？!?"
-CLAUSE_END = "；;"
-CLOSERS = "”’」』）)"
-_BOUNDARY = re.compile(rf"(?<=[{SENTENCE_END}{CLAUSE_END}：:])[{CLOSERS}]?\s*")
 _FOOTER = r"第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?"
 _LICENCE_START = re.compile(r"^(本作品(?:是|在|来自)|注：中文维基文库|Public domain$|This work)", re.M)
 _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ．％]")
 # The longest statement in the reports is 360 characters; a longer one (a text without sentence
 # ends) would make one huge fact, a huge answer and a slow, memory-hungry build.
 MAX_FACT_CHARS = 500
-
-
-def cn_to_int(text: str) -> int:
-    """一 → 1, 十二 → 12, 二十三 → 23, 一百零五 → 105; Arabic digits pass through."""
-    if text.isdigit():
-        return int(text)
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
-    total, current = 0, 0
-    for ch in text:
-        if ch == "百":
-            total += (current or 1) * 100
-            current = 0
-        elif ch == "十":
-            total += (current or 1) * 10
-            current = 0
-        else:
-            current = digits[ch]
-    return total + current
+# Titles run long: 温州市鹿城区归国华侨联合会2023年工作总结及2024年工作思路 is 32 characters.
+TITLE_CHARS = 50
 
 
 @dataclass
@@ -74,7 +43,10 @@ class Section:
 
     @property
     def heading(self) -> str:
-        return f"{self.marker}{self.title}" if self.path != (0,) else "前言"
+        if self.path == (0,):
+            return "前言"
+        space = " " if self.marker.endswith(("部分", "章", "节")) and self.title else ""  # 第一部分 2023年工作回顾
+        return f"{self.marker}{space}{self.title}"
 
     @property
     def label(self) -> str:
@@ -97,34 +69,10 @@ class ParsedReport:
     sections: list[Section]
     facts: list[Fact]
     chars: int
-
-
-def decode_report(path: Path, data: bytes) -> str:
-    """UTF-8 (or, with its byte-order mark, UTF-16) text of a report, or a KnowledgeError that
-    names the file and line."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Notepad's "Unicode"
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise KnowledgeError(path, "is damaged UTF-16 text; re-save it as UTF-8") from exc
-    elif b"\x00" in data[:8192]:
-        raise KnowledgeError(path, "looks like a binary file, not a text report; remove it or save it as UTF-8 text")
-    else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = decode_utf8(path, data, " (it looks like GBK; re-save it as UTF-8)" if _looks_gbk(data) else "")
-    if not text.strip():
-        raise KnowledgeError(path, "is empty; put the report's text in it or remove it")
-    return text
-
-
-def _looks_gbk(data: bytes) -> bool:
-    try:
-        data.decode("gb18030")
-        return True
-    except UnicodeDecodeError:
-        return False
+    encoding: str = "utf-8"  # how the file stored its text: utf-8, utf-16, gb18030, big5, docx, pdf
+    year: int | None = None  # the year the report is about, where it says
+    issuer: str = ""  # the office that issued it (某市侨办, 某区侨联), where it says
+    warnings: list[str] = field(default_factory=list)  # what an admin should check in the outline
 
 
 def strip_licence(text: str) -> str:
@@ -193,7 +141,7 @@ def find_title(doc: str, first_para: str) -> tuple[str, str]:
     head, _, rest = first_para.partition(" ")
     if 2 <= len(head) <= 30 and not re.search(r"[，。：；,:;！？!?、]", head):
         return head, rest.strip()
-    if 2 <= len(first_para) <= 30 and not re.search(r"[。：:；;，,！!？?]", first_para[-1:]):
+    if 2 <= len(first_para) <= TITLE_CHARS and not re.search(r"[。：:；;，,！!？?]", first_para[-1:]):
         return first_para, ""
     return doc, first_para
 
@@ -209,19 +157,53 @@ class _Tree:
         self.current = self.root
         self.facts: list[Fact] = []
         self.paragraph_starts = True  # the next sentence opens a paragraph (or follows a heading)
+        self.last_child: dict[tuple[int, ...], int] = {}  # the highest path number used under each parent
+        self.restarted: set[str] = set()  # styles whose numbering began again
+        self.warnings: list[str] = []
 
-    def accepts(self, style: str, number: int) -> bool:
-        for s, n, _ in self.stack:
-            if s == style:
-                return number == n + 1
-        return number == 1
+    def accepts(self, style: str, number: int, line_start: bool = False) -> bool:
+        """The next number of a sequence, or the first of a new one. A heading that opens a line may
+        also start a report at any number (七、, a forwarded part), restart right after a heading of
+        its own style that has said nothing yet (一、2023年工作总结 then 一、固本强基…), skip a
+        number or two at the top level, or go back after such a restart; the build warns of each."""
+        current = next(((n, sec) for s, n, sec in self.stack if s == style), None)
+        if current is None:
+            return number == 1 or (line_start and not self.stack and style in HEADING_STYLES)
+        n, section = current
+        if number == n + 1:
+            return True
+        if not line_start or style not in HEADING_STYLES:
+            return False
+        top = self.stack[0][0] == style
+        if number == 1:
+            return self.current is section and not section.body
+        if number > n + 1:
+            return top and number <= n + 3
+        return top and style in self.restarted
+
+    def _numbering_warning(self, style: str, number: int, marker: str) -> None:
+        previous = next((n for s, n, _ in self.stack if s == style), None)
+        if previous is None and number != 1:
+            self.warnings.append(f"numbering starts at {marker}")
+        elif previous is not None and number == 1:
+            self.warnings.append(f"numbering restarts at {marker}")
+            self.restarted.add(style)
+        elif previous is not None and number > previous + 1:
+            self.warnings.append(f"numbering skips to {marker} after {previous}")
+        elif previous is not None and number <= previous:
+            self.warnings.append(f"numbering goes back to {marker} after {previous}")
 
     def open(self, style: str, number: int, marker: str, title: str) -> None:
+        self._numbering_warning(style, number, _display(marker))
         depth = next((i for i, (s, _, _) in enumerate(self.stack) if s == style), len(self.stack))
         del self.stack[depth:]
         parent = self.stack[-1][2] if self.stack else None
-        path = (parent.path if parent else ()) + (number,)
-        section = Section(self.doc, path, _display(marker), _display(title).rstrip("。"),
+        parent_path = parent.path if parent else ()
+        # A restarted sequence goes on after its siblings: every path names one section.
+        number_in_path = max(number, self.last_child.get(parent_path, 0) + 1)
+        self.last_child[parent_path] = number_in_path
+        path = parent_path + (number_in_path,)
+        section = Section(self.doc, path, _display(marker), _display(title).rstrip("。；;，,"),
                           parent.label if parent else "")
         self.stack.append((style, number, section))
         self.sections.append(section)
@@ -229,6 +211,7 @@ class _Tree:
         self.paragraph_starts = True
 
     def add_sentence(self, original: str, corrected: str) -> None:
+        corrected = corrected.lstrip("•●▪·")  # a list bullet (often &#8226; debris) is no part of it
         if not re.search(r"[\w\u3400-\u9fff]", corrected):
             return
         if len(corrected) > MAX_FACT_CHARS:  # a text without sentence ends: answer in pieces
@@ -253,19 +236,6 @@ def _pieces(text: str) -> list[str]:
     return [*pieces, text]
 
 
-def _split_units(paragraph: str) -> list[str]:
-    """Sentences, each also split on ；: the smallest statements that can answer a question."""
-    return [u for u in _BOUNDARY.split(paragraph) if u.strip()]
-
-
-def _match_marker(unit: str, patterns: list[tuple[str, re.Pattern[str]]]) -> tuple[str, int, str] | None:
-    for style, pattern in patterns:
-        m = pattern.match(unit)
-        if m:
-            return style, cn_to_int(m.group("n")), m.group("m")
-    return None
-
-
 def _heading_split(body: str) -> tuple[str, str]:
     """A heading's title runs to its first 。 (gov headings run straight into their body)."""
     m = re.search(r"[。！？!?]", body)
@@ -287,9 +257,9 @@ def _feed_units(tree: _Tree, units: list[tuple[str, str]]) -> None:
 def _paired_units(original: str, replace: Replacer) -> list[tuple[str, str]]:
     """(original, corrected) per unit. A correction may join units (创业中华。创新江苏 → ·), so
     original units are merged until their correction equals the corrected unit."""
-    old = _split_units(original)
+    old = split_units(original)
     pairs, j = [], 0
-    for unit in _split_units(replace(original)):
+    for unit in split_units(replace(original)):
         acc, k = "", j
         while k < len(old):
             acc += old[k]
@@ -312,23 +282,48 @@ def _feed_paragraph(tree: _Tree, original: str, replace: Replacer) -> None:
     units = _paired_units(original, replace)
     for i, (orig, unit) in enumerate(units):
         # A flattened text (the seed) carries （一） after a sentence end, not at a line start.
-        patterns = STRUCTURAL + INLINE if i == 0 else STRUCTURAL[1:2] + INLINE
-        hit = _match_marker(unit, patterns)
-        if hit and tree.accepts(hit[0], hit[1]):
+        patterns = STRUCTURAL + INLINE if i == 0 else [PAREN_CN] + INLINE
+        hit = match_marker(unit, patterns)
+        if hit and tree.accepts(hit[0], hit[1], line_start=i == 0):
             style, number, marker = hit
             title, rest = _heading_split(unit[len(marker):])
-            tree.open(style, number, marker, title)
+            alone = not rest.strip() and (i + 1 == len(units) or match_marker(units[i + 1][1], STRUCTURAL + INLINE))
+            point = _is_point(style, title, bool(alone))
+            tree.open(style, number, marker, _first_clause(title) if point and len(title) > 30 else title)
+            if point:  # a point written as a paragraph: its first sentence is a statement too
+                orig_title = _heading_split(orig[len(marker):])[0] if orig.startswith(marker) else title
+                tree.add_sentence(orig_title, title)
             orig_rest = _heading_split(orig[len(marker):])[1] if orig.startswith(marker) else rest
             _feed_units(tree, _paired_units(orig_rest, replace) if _squash(replace(orig_rest)) == _squash(rest)
-                        else [(u, u) for u in _split_units(rest)])
+                        else [(u, u) for u in split_units(rest)])
         else:
             tree.add_sentence(orig, unit)
 
 
+def _is_point(style: str, title: str, alone: bool) -> bool:
+    """A numbered sentence that says something (一是加强宣传，新建宣传栏六处。; ①编印杂志四期；) rather
+    than names a part (一是搭建平台招才引智。 followed by its body; 1.外事接待 on its own line; a
+    heading of a report's parts, （一）发挥侨务优势，服务发展大局的能力得到新提高。). `alone`: no body
+    follows it in its paragraph."""
+    if len(title) > 40:
+        return True
+    if style not in ("shi", "di", "circled"):
+        return False
+    ends = title.rstrip(CLOSERS)[-1:] in SENTENCE_END + CLAUSE_END
+    return (len(title) > 20 and bool(re.search(r"[，,]", title))) or (ends and alone)
+
+
+def _first_clause(title: str) -> str:
+    """A point's title: its first clause, or its first 30 characters."""
+    m = re.search(r"[，,；;：:。！？!?]", title)
+    return title[: m.start()] if m and m.start() >= 2 else title[:30]
+
+
 def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -> ParsedReport:
     """Parse one report's text (already decoded) into sections and facts."""
-    text = strip_licence(strip_control(text.replace("\r\n", "\n").replace("\r", "\n")))
-    text = join_chunks(text)
+    text = strip_licence(strip_control(repair_entities(text.replace("\r\n", "\n").replace("\r", "\n"))))
+    around = strip_surroundings(join_chunks(text))
+    text = join_listed_items(title_line(around.text))
     paras = paragraphs(text)
     title, first_rest = find_title(doc, paras[0]) if paras else (doc, "")
     if paras:
@@ -339,9 +334,45 @@ def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -
     for para in flat:
         if para.strip() and para.strip() not in {"false", "true"}:
             _feed_paragraph(tree, para, replace)
-    return ParsedReport(doc, title, tree.sections, tree.facts, len(text))
+    warnings = [f"dropped as front matter: {line[:60]}" for line in around.dropped] + tree.warnings
+    with_facts = {f.path for f in tree.facts}
+    parents = {s.path[:-1] for s in tree.sections}
+    warnings += [f"{s.heading[:40]} has no statements" for s in tree.sections[1:]
+                 if s.path not in with_facts and s.path not in parents]
+    return ParsedReport(doc, title, tree.sections, tree.facts, len(text), year=report_year(title, flat[0] if flat else ""),
+                        issuer=report_issuer(title, around.dropped + around.signature), warnings=warnings)
+
+
+_LIST_ITEM = re.compile(r"^\s*(?:\d{1,2}[.、．](?!\d)|[（(]\d{1,2}[）)]|[①-⑳]|[-•·●▪]\s*)")
+
+
+def join_listed_items(text: str) -> str:
+    """A lead-in ending in a colon and the short items listed under it, one per line (主要团组有：
+    1.赴泰国侨团访问团 2.…), are one statement: the items keep what they are."""
+    lines, out, i = text.split("\n"), [], 0
+    while i < len(lines):
+        out.append(lines[i])
+        items, j = [], i + 1
+        if lines[i].rstrip().endswith(("：", ":")):
+            while j < len(lines) and (m := _LIST_ITEM.match(lines[j])) and _short_item(lines[j][m.end():]):
+                items.append(lines[j][m.end():].strip().rstrip("。；;，,、"))
+                j += 1
+        if len(items) >= 2:
+            out[-1] = lines[i].rstrip() + "、".join(items) + "。"
+            i = j
+        else:
+            i += 1
+    return "\n".join(out)
+
+
+def _short_item(item: str) -> bool:
+    item = item.strip()
+    return 0 < len(item) <= 50 and not re.search(r"[。！？]", item[:-1])
 
 
 def parse_file(path: Path, corrections: dict[str, str] | None = None) -> ParsedReport:
-    text = decode_report(path, path.read_bytes())
-    return parse_text(path.stem, text, corrections)
+    """Read a report file of any format (see `bot.reading.formats`) and parse it; its id is the stem."""
+    read = read_report(path)
+    report = parse_text(path.stem, read.text, corrections)
+    report.encoding = read.encoding
+    return report

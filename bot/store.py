@@ -31,8 +31,9 @@ import sqlite_utils
 from . import features
 from .analyzer import Analyzer, index_terms, pinyin_key
 from .config import usable_cpus
-from .curated import CURATED_FILES, FAQ_FILE, Curated, KnowledgeError, read_curated
-from .parser import ParsedReport, decode_report, parse_file
+from .curated import CURATED_FILES, FAQ_FILE, Curated, KnowledgeError, decode_text, read_curated
+from .parser import ParsedReport, parse_file
+from .reading.formats import check_report, is_report
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,11 @@ try:
 except ImportError:  # Windows: no locks; stale temporary files stay and pruning trusts the count
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = "11"  # bump when the store layout or the analysis changes
+SCHEMA_VERSION = "12"  # bump when the store layout or the analysis changes
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
 KEEP_STORES = 2
+LEGACY_ENCODINGS = ("gb18030", "big5")  # the build says which files it read so
 STALE_TMP_SECONDS = 60  # an unlocked temporary file younger than this may be a build just starting
 
 
@@ -59,21 +61,24 @@ class KnowledgeFiles:
 
 
 def scan(knowledge_dir: Path) -> KnowledgeFiles:
-    """Every .txt report under the folder (no symlinked folders: no loops) and the curated files."""
+    """Every report (.txt .md .docx .pdf, and the .doc files to refuse) under the folder (no symlinked
+    folders: no loops; no links that lead outside it) and the curated files."""
     if not knowledge_dir.is_dir():
         raise KnowledgeError(knowledge_dir, "is not a folder")
     reports: list[Path] = []
     for root, dirs, files in os.walk(knowledge_dir, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        reports += [Path(root) / f for f in sorted(files) if f.endswith(".txt") and not f.startswith(".")]
+        reports += [Path(root) / f for f in sorted(files) if is_report(f) and not f.startswith(".")]
     curated = [knowledge_dir / n for n in CURATED_FILES if (knowledge_dir / n).is_file()]
     digest = hashlib.sha256(SCHEMA_VERSION.encode())
     analysis = hashlib.sha256(SCHEMA_VERSION.encode())
     hashes: dict[Path, str] = {}
-    is_report = set(reports)
+    report_set = set(reports)
     for path in reports + curated:
         if not path.is_file():
             raise KnowledgeError(path, "is not a regular file (a broken or looping link, a pipe, a device); remove it")
+        if path.is_symlink() and not path.resolve().is_relative_to(knowledge_dir.resolve()):
+            raise KnowledgeError(path, "is a link to a file outside the knowledge folder; copy the file in instead")
         if path.stat().st_size > MAX_REPORT_BYTES:
             raise KnowledgeError(path, f"is larger than {MAX_REPORT_BYTES // 2**20} MB; split it into several reports")
         digest.update(str(path.relative_to(knowledge_dir)).encode() + b"\0")
@@ -81,8 +86,8 @@ def scan(knowledge_dir: Path) -> KnowledgeFiles:
             data = path.read_bytes()
         except OSError as exc:
             raise KnowledgeError(path, f"cannot be read ({exc.strerror})") from exc
-        if path in is_report:
-            decode_report(path, data)  # refuse a binary, empty or GBK report before building anything
+        if path in report_set:
+            check_report(path, data)  # refuse a binary, empty or unreadable report before building anything
             hashes[path] = hashlib.sha256(data).hexdigest()
         elif path.name != FAQ_FILE:
             analysis.update(path.name.encode() + b"\0" + data + b"\0")
@@ -180,6 +185,10 @@ def build(knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] =
         return target
     started = time.monotonic()
     curated = read_curated(knowledge_dir)
+    for path in files.curated:
+        encoding = decode_text(path, path.read_bytes())[1]
+        if encoding in LEGACY_ENCODINGS:
+            progress(f"{path.name} was read as {encoding.upper()}")
     data_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_tmp(data_dir)
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}-{threading.get_native_id()}")
@@ -222,7 +231,8 @@ def serving_candidates(data_dir: Path) -> list[Path]:
 SECTION_COLUMNS = ("doc", "path", "depth", "marker", "title", "heading", "label", "match_text", "tokens",
                    "index_terms", "body", "openings")
 FACT_COLUMNS = ("doc", "path", "seq", "text", "original", "match_text", "tokens", "index_terms", "features")
-DOCUMENT_COLUMNS = ("doc", "title", "chars", "sections", "facts", "file_hash")
+DOCUMENT_COLUMNS = ("doc", "title", "chars", "sections", "facts", "file_hash", "file", "encoding", "year", "issuer",
+                    "warnings")
 
 
 def _previous(data_dir: Path, analysis: str) -> Path | None:
@@ -238,8 +248,8 @@ def _create_tables(db: sqlite_utils.Database) -> None:
     text = {c: str for c in SECTION_COLUMNS} | {"depth": int}
     db["sections"].create(text)
     db["facts"].create({c: str for c in FACT_COLUMNS} | {"seq": int})
-    db["documents"].create({c: str for c in DOCUMENT_COLUMNS} | {"chars": int, "sections": int, "facts": int},
-                           pk="doc")
+    db["documents"].create({c: str for c in DOCUMENT_COLUMNS} | {"chars": int, "sections": int, "facts": int,
+                                                                 "year": int}, pk="doc")
 
 
 def _insert(db: sqlite_utils.Database, table: str, columns: tuple[str, ...], rows: list[dict]) -> None:
@@ -278,14 +288,19 @@ def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callab
     for report, sections, facts in _analysed(changed, curated, progress):
         if not facts and not report.chars:
             continue
+        path = next(p for p in changed if p.stem == report.doc)
+        if report.encoding in LEGACY_ENCODINGS:
+            progress(f"{path.name} was read as {report.encoding.upper()}")
         _insert(db, "sections", SECTION_COLUMNS, sections)
         _insert(db, "facts", FACT_COLUMNS, facts)
         _insert(db, "documents", DOCUMENT_COLUMNS, [{
             "doc": report.doc, "title": report.title, "chars": report.chars, "sections": len(sections),
-            "facts": len(facts), "file_hash": files.hashes[next(p for p in changed if p.stem == report.doc)],
+            "facts": len(facts), "file_hash": files.hashes[path], "file": str(path.relative_to(files.root)),
+            "encoding": report.encoding, "year": report.year, "issuer": report.issuer,
+            "warnings": json.dumps(report.warnings, ensure_ascii=False),
         }])
     if not db.execute("select count(*) from facts").fetchone()[0]:
-        raise KnowledgeError(files.root, "has no report with any text; add a UTF-8 .txt report")
+        raise KnowledgeError(files.root, "has no report with any text; add a report (.txt, .md, .docx or a PDF with text)")
     db["synonyms"].insert_all(
         [{"canonical": c, "variant": v} for c, vs in curated.synonyms for v in vs], batch_size=1000
     )
@@ -325,6 +340,46 @@ def _index(db: sqlite_utils.Database) -> None:
         if all("\u3400" <= c <= "\u9fff" for c in t)
     ))
     db.conn.commit()
+
+
+@dataclass(frozen=True)
+class ReportSummary:
+    """What the build tells of one report."""
+
+    doc: str
+    file: str
+    title: str
+    encoding: str
+    year: int | None
+    issuer: str
+    levels: list[int]  # sections per numbering level, outermost first
+    statements: int
+    warnings: list[str]
+
+
+def summary(path: Path) -> list[ReportSummary]:
+    """Each report in a store as the build reports it, in file order."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        depths: dict[str, Counter[int]] = {}
+        for doc, depth, n in conn.execute("select doc, depth, count(*) from sections where path != '[0]' "
+                                          "group by doc, depth"):
+            depths.setdefault(doc, Counter())[depth] = n
+        rows = conn.execute("select doc, file, title, encoding, year, issuer, facts, warnings from documents "
+                            "order by file").fetchall()
+    return [ReportSummary(doc, file, title, encoding, year, issuer, _per_level(depths.get(doc, Counter())), facts,
+                          json.loads(warnings)) for doc, file, title, encoding, year, issuer, facts, warnings in rows]
+
+
+def _per_level(depths: Counter[int]) -> list[int]:
+    return [depths[d] for d in range(1, max(depths, default=0) + 1)]
+
+
+def outline(path: Path, doc: str) -> list[tuple[tuple[int, ...], str, int]]:
+    """(path, heading, statements) of every section of one report, in order; empty if it is not there."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        counts = dict(conn.execute("select path, count(*) from facts where doc = ? group by path", (doc,)))
+        rows = conn.execute("select path, heading from sections where doc = ? order by rowid", (doc,)).fetchall()
+    return [(tuple(json.loads(p)), heading, counts.get(p, 0)) for p, heading in rows]
 
 
 def hold(path: Path) -> IO[bytes]:

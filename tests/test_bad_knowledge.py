@@ -20,6 +20,7 @@ from bot import reply, store
 from bot.curated import KnowledgeError, append_faq, read_faq
 from bot.matcher import Engine
 from bot.parser import MAX_FACT_CHARS, parse_text
+from tests.test_formats import damaged_pdf, old_doc, random_pdf, scanned
 
 REPO = Path(__file__).resolve().parent.parent
 QUESTION = "合同外资引进了多少"  # the shipped report answers it
@@ -55,10 +56,14 @@ def fifo(folder: Path) -> None:
     os.mkfifo(folder / "pipe.txt")  # reading it would wait forever
 
 
-GBK_REPORT = "某县侨务工作总结\n\n一、接待工作\n今年接待海外侨胞三百人次。\n".encode("gbk")
 # (id, how to spoil a copy of the shipped knowledge, where the error must point, what it must say)
 BAD = [
-    ("gbk-report", write("gbk.txt", GBK_REPORT), "gbk.txt, line 1", "GBK"),
+    ("scanned-pdf", scanned, "scan.pdf:", "no text layer"),
+    ("random-bytes-pdf", random_pdf, "noise.pdf:", "not a PDF"),
+    ("damaged-pdf", damaged_pdf, "cut.pdf:", "cannot be read"),
+    ("old-word-doc", old_doc, "old.doc:", "另存为 .docx"),
+    ("link-outside-the-folder", symlink("elsewhere.txt", str(REPO / "tests" / "eval" / "gov2019.txt")),
+     "elsewhere.txt:", "outside the knowledge folder"),
     ("gbk-after-utf8-lines", write("mixed.txt", "某县侨务工作总结\n\n".encode() + "一、接待工作\n".encode("gbk")), "mixed.txt, line 3", "UTF-8"),
     ("binary-with-nul", write("blob.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8), "blob.txt:", "binary"),
     ("binary-without-nul", write("noise.txt", bytes(range(128, 256)) * 32), "noise.txt, line 1", "UTF-8"),
@@ -76,7 +81,7 @@ BAD = [
     ("faq-extra-cells", write("faq.csv", FAQ_HEADER + "a,,b,,\nfoo,bar,baz,qux,1,extra\n"), "faq.csv, line 3", "more cells"),
     ("faq-missing-answer", write("faq.csv", FAQ_HEADER + "只有问题,,,,\n"), "faq.csv, line 2", "question and an answer"),
     ("faq-missing-column", write("faq.csv", "question,alternates\n问题,别的说法\n"), "faq.csv, line 1", "columns"),
-    ("faq-gbk", write("faq.csv", (FAQ_HEADER + "接待了多少人,,五千,,\n").encode("gbk")), "faq.csv, line 2", "UTF-8"),
+    ("faq-neither-utf8-nor-gb18030", write("faq.csv", FAQ_HEADER.encode() + b"\xff\xfe,,,,\n"), "faq.csv, line 2", "UTF-8"),
     ("faq-nul-byte", write("faq.csv", FAQ_HEADER + "a\x00b,,c,,\n"), "faq.csv, line 2", "binary"),
     ("faq-duplicate", write("faq.csv", FAQ_HEADER + "接待了多少人,,五千,,\n接待了多少人,,六千,,\n"), "faq.csv, line 3", "line 2"),
     ("faq-duplicate-variant", write("faq.csv", FAQ_HEADER + "接待了多少人,,五千,,\n接待了多少人？,,六千,,\n"
@@ -90,7 +95,7 @@ BAD = [
 # Refused by the FAQ check after a store was built (the others are refused before building).
 VALIDATED = {"faq-unknown-section"}
 # Each `qiaobot build` start costs half a second of imports: the CLI runs one case of each kind.
-CLI_CASES = {"gbk-report", "binary-with-nul", "empty-report", "over-size-limit", "no-reports-at-all", "fifo",
+CLI_CASES = {"random-bytes-pdf", "binary-with-nul", "empty-report", "over-size-limit", "no-reports-at-all", "fifo",
              "faq-unclosed-quote", "faq-duplicate-variant", "faq-unknown-section", "words-bad-freq"}
 CLI_BAD = [case for case in BAD if case[0] in CLI_CASES]
 
@@ -209,6 +214,14 @@ def test_utf16_report_with_byte_order_mark_is_accepted(tmp_path):
     (knowledge / "notepad.txt").write_bytes("侨联工作简报\n\n一、联谊工作\n举办侨界龙舟赛三场。\n".encode("utf-16"))
     answer = Engine.open(knowledge, tmp_path / "data").ask("侨界龙舟赛办了几场")
     assert answer.answered and "三场" in answer.text and answer.references[0].doc == "notepad"
+
+
+def test_faq_saved_as_gb18030_is_read(tmp_path):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(REPO / "knowledge", knowledge)
+    (knowledge / "faq.csv").write_bytes((FAQ_HEADER + "侨办的上班时间是什么,,工作日上午九点至下午五点,,\n").encode("gb18030"))
+    answer = Engine.open(knowledge, tmp_path / "data").ask("侨办的上班时间是什么")
+    assert answer.answered and "上午九点" in answer.text
 
 
 def test_folder_linked_to_its_parent_is_not_followed(tmp_path):

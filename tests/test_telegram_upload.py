@@ -114,7 +114,8 @@ async def test_cancel_and_a_same_named_report(fake_api: FakeBotAPI, bot, setting
 
 
 async def test_a_report_the_build_refuses_is_explained_by_its_name(fake_api: FakeBotAPI, bot, settings) -> None:
-    reply = await send(fake_api, "gbk-report.txt", REPORT.encode("gbk"))  # not UTF-8
+    mixed = REPORT.encode() + "另附说明：慰问对象名单。".encode("gbk")  # UTF-8 and GBK in one file: neither
+    reply = await send(fake_api, "gbk-report.txt", mixed)
     text = reply.result["text"]
     assert text.startswith("❌") and "gbk-report.txt" in text and not buttons(reply)
     assert str(settings.data_dir) not in text  # the staging folder is ours, not the admin's

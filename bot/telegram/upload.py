@@ -20,6 +20,7 @@ from telegram import Document, InlineKeyboardButton, InlineKeyboardMarkup, Updat
 from telegram.error import TelegramError
 from telegram.ext import ConversationHandler
 
+from .. import store
 from ..curated import AdminError, KnowledgeError
 from ..knowledge_home import add_report, list_reports, report_name
 from ..matcher import Engine
@@ -74,11 +75,15 @@ def preview(engine: Engine, doc: str, name: str, size: int, replaced: list[Path]
     levels = Counter(len(path) for d, path in engine.sections if d == doc and path != (0,))
     level_text = "，".join(f"{LEVELS[n - 1] if n <= len(LEVELS) else n}级 {count} 个"
                            for n, count in sorted(levels.items())) or "没有"
+    found = next((r for r in store.summary(engine.store_file) if r.doc == doc), None)
     lines = [f"<b>预览：《{html.escape(engine.documents[doc])}》</b>",
-             f"文件：{html.escape(name)}（{max(1, size // 1024)} KB）",
+             f"文件：{html.escape(name)}（{max(1, size // 1024)} KB）"]
+    if found and (found.year or found.issuer):
+        lines.append("年份和发文单位：" + html.escape(" ".join(str(x) for x in (found.year, found.issuer) if x)))
+    lines += [
              f"章节：{level_text}",
              f"事实：{engine.doc_facts.get(doc, 0)} 条"]
-    warnings = []
+    warnings = [html.escape(w) for w in (found.warnings if found else [])]
     if not levels:
         warnings.append("没有识别出章节编号：这份报告将作为一个整体回答。")
     if replaced:
