@@ -40,6 +40,7 @@ class Section:
     parent_label: str = ""
     body: list[str] = field(default_factory=list)  # display sentences, heading excluded
     openings: list[str] = field(default_factory=list)  # the first sentence of each paragraph: its topic
+    sentence: str = ""  # a heading written as a whole sentence (1.走访归侨侨眷386户。): a statement if nothing follows
 
     @property
     def heading(self) -> str:
@@ -205,6 +206,8 @@ class _Tree:
         path = parent_path + (number_in_path,)
         section = Section(self.doc, path, _display(marker), _display(title).rstrip("。；;，,"),
                           parent.label if parent else "")
+        if re.search(r"[。！？!?]$", title.strip()):
+            section.sentence = _display(title)
         self.stack.append((style, number, section))
         self.sections.append(section)
         self.current = section
@@ -224,6 +227,15 @@ class _Tree:
             self.current.openings.append(text)
             self.paragraph_starts = False
         self.facts.append(Fact(self.doc, self.current.path, len(self.facts), text, original.strip()))
+
+    def keep_sentence_headings(self) -> None:
+        """A point written as one sentence with nothing under it says something: its sentence is
+        its statement, or what it says could never answer."""
+        parents = {s.path[:-1] for s in self.sections}
+        for section in self.sections[1:]:
+            if section.sentence and not section.body and section.path not in parents:
+                self.current, self.paragraph_starts = section, True
+                self.add_sentence(section.sentence, section.sentence)
 
 
 def _pieces(text: str) -> list[str]:
@@ -334,6 +346,7 @@ def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -
     for para in flat:
         if para.strip() and para.strip() not in {"false", "true"}:
             _feed_paragraph(tree, para, replace)
+    tree.keep_sentence_headings()
     warnings = [f"dropped as front matter: {line[:60]}" for line in around.dropped] + tree.warnings
     with_facts = {f.path for f in tree.facts}
     parents = {s.path[:-1] for s in tree.sections}

@@ -191,6 +191,14 @@ def test_paragraph_points_keep_their_statements():
     assert statements(LISTS_AND_POINTS)[(1, 3, 1)] == ["编印《侨乡》杂志四期；"]
 
 
+def test_a_point_written_as_one_sentence_is_its_own_statement():
+    report = parse_text("r", "某区侨联工作总结\n一、主要工作\n1.走访慰问：走访归侨侨眷386户。\n"
+                             "2.文艺活动：组织演出12场。\n二、下一步打算\n继续做好联谊工作。\n")
+    facts = {f.path: f.text for f in report.facts}
+    assert facts[(1, 1)] == "走访慰问：走访归侨侨眷386户。" and facts[(1, 2)] == "文艺活动：组织演出12场。"
+    assert not any("has no statements" in w for w in report.warnings)
+
+
 def test_title_on_two_lines_is_one_title():
     report = parse_text("r", "温州市鹿城区归国华侨联合会\n2023年工作总结\n全年接待侨胞三百人次。\n一、联谊\n举办活动两场。\n")
     assert report.title == "温州市鹿城区归国华侨联合会2023年工作总结"

@@ -23,6 +23,14 @@ async def say(fake: FakeBotAPI, text: str, user: int = USER) -> str:
     return (await fake.reply_to(fake.send_text(user, text), timeout=30)).result["text"]
 
 
+async def reload(fake: FakeBotAPI) -> str:
+    since = fake.mark()
+    fake.send_text(ADMIN, "/reload")
+    calls = await fake.wait_for("sendMessage", since=since, chat_id=ADMIN, timeout=60,
+                                where=lambda c: "重新加载" in c.params.get("text", ""))
+    return calls[0].params["text"]
+
+
 async def replies_after_press(fake: FakeBotAPI, reply: Call, count: int) -> list[str]:
     since = fake.mark()
     fake.press(ADMIN, reply.result, buttons(reply)[0][1])
@@ -32,7 +40,7 @@ async def replies_after_press(fake: FakeBotAPI, reply: Call, count: int) -> list
 
 async def test_remove_needs_its_button_and_restore_brings_the_report_back(fake_api, bot, bot_settings) -> None:
     (bot_settings.knowledge_dir / "city2024.txt").write_text(REPORT, encoding="utf-8")
-    await say(fake_api, "/reload", ADMIN)
+    assert "✅" in await reload(fake_api)
     assert "58批次" in await say(fake_api, ONLY_THIS_REPORT)
     listing = await say(fake_api, "/reports", ADMIN)
     assert "city2024" in listing and "2024年某市侨办工作总结" in listing
@@ -73,3 +81,30 @@ async def test_small_talk_and_a_follow_up_in_a_private_chat(fake_api, bot) -> No
     assert "35亿美元" in await say(fake_api, "合同外资引进了多少？")
     assert "28亿美元" in await say(fake_api, "那实际利用外资呢")
     assert "不客气" in await say(fake_api, "谢谢")
+
+
+def many_points_report(points: int) -> str:
+    lines = ["2023年某区侨联工作总结", "一、主要工作"]
+    lines += [f"{n}.第{n}项工作：走访归侨侨眷{n}户。" for n in range(1, points + 1)]
+    return "\n".join(lines) + "\n"
+
+
+async def test_sections_with_several_reports_asks_which_and_stays_within_limits(fake_api, bot, bot_settings) -> None:
+    (bot_settings.knowledge_dir / "district2023.txt").write_text(many_points_report(90), encoding="utf-8")
+    assert "✅" in await reload(fake_api)
+    since = fake_api.mark()
+    fake_api.send_text(USER, "/sections")
+    (listing,) = await fake_api.wait_for("sendMessage", since=since, chat_id=USER, timeout=30)
+    assert "2 份报告" in listing.result["text"]
+    labels = [label for label, _ in buttons(listing)]
+    assert "2023年某区侨联工作总结" in labels and "侨务系统年终工作总结" in labels
+    since = fake_api.mark()
+    choice = [data for label, data in buttons(listing) if label == "2023年某区侨联工作总结"][0]
+    fake_api.press(USER, listing.result, choice)
+    (edited,) = await fake_api.wait_for("editMessageText", since=since, timeout=30)
+    assert "《2023年某区侨联工作总结》" in edited.params["text"]
+    part = [data for label, data in buttons(edited) if label.startswith("一、")][0]
+    since = fake_api.mark()
+    fake_api.press(USER, edited.result if isinstance(edited.result, dict) else listing.result, part)
+    (shown,) = await fake_api.wait_for("sendMessage", since=since, chat_id=USER, timeout=30)
+    assert "主要工作" in shown.result["text"] and len(buttons(shown)) <= 30

@@ -156,7 +156,8 @@ def _add_handlers(app: Application, admins: filters.User) -> None:
                                    questions.not_text))
 
     app.add_handler(CallbackQueryHandler(buttons.section_button, pattern=buttons.SECTION_PATTERN))
-    app.add_handler(CallbackQueryHandler(buttons.sections_page_button, pattern=buttons.PAGE_PATTERN))
+    for pattern in (buttons.PAGE_PATTERN, buttons.REPORT_PATTERN, buttons.REPORTS_PAGE_PATTERN):
+        app.add_handler(CallbackQueryHandler(buttons.sections_page_button, pattern=pattern))
     app.add_handler(CallbackQueryHandler(buttons.suggestion_button, pattern=r"^sg:\d{1,12}:\d{1,2}$"))
     app.add_handler(CallbackQueryHandler(buttons.feedback_button, pattern=r"^fb:\d{1,12}:[01]$"))
     app.add_handler(CallbackQueryHandler(reports.remove_button, pattern=reports.REMOVE_PATTERN, block=False))

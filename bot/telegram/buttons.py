@@ -23,34 +23,65 @@ from .texts import ONLY_ASKER, STALE_BUTTON, STALE_OUTLINE, short
 log = logging.getLogger(__name__)
 
 SECTIONS_PER_PAGE = 10
+REPORTS_PER_PAGE = 10
+MAX_CHILD_BUTTONS = 30  # a part with 150 points must still fit Telegram's reply-markup limit
 SECTION_PATTERN = r"^s:[0-9a-f]{8}:\d{1,6}$"
-PAGE_PATTERN = r"^sp:[0-9a-f]{8}:\d{1,6}$"
+PAGE_PATTERN = r"^sp:[0-9a-f]{8}:\d{1,5}:\d{1,6}$"  # generation, report, page
+REPORT_PATTERN = r"^sr:[0-9a-f]{8}:\d{1,5}$"  # generation, report
+REPORTS_PAGE_PATTERN = r"^sd:[0-9a-f]{8}:\d{1,6}$"  # generation, page of the report list
 
 
-def sections_keyboard(data: BotData, page: int) -> tuple[str, InlineKeyboardMarkup]:
-    """One page of the top-level sections as buttons, with page turns."""
-    top = [(i, s) for i, s in enumerate(data.outline) if len(s.path) == 1]
-    pages = max(1, math.ceil(len(top) / SECTIONS_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown = top[page * SECTIONS_PER_PAGE:(page + 1) * SECTIONS_PER_PAGE]
-    rows = [[InlineKeyboardButton(short(s.heading), callback_data=f"s:{data.generation}:{i}")] for i, s in shown]
+def _page_turns(prefix: str, page: int, pages: int) -> list[InlineKeyboardButton]:
     turns = []
     if page > 0:
-        turns.append(InlineKeyboardButton("⬅️ 上一页", callback_data=f"sp:{data.generation}:{page - 1}"))
+        turns.append(InlineKeyboardButton("⬅️ 上一页", callback_data=f"{prefix}:{page - 1}"))
     if page < pages - 1:
-        turns.append(InlineKeyboardButton("下一页 ➡️", callback_data=f"sp:{data.generation}:{page + 1}"))
-    if turns:
+        turns.append(InlineKeyboardButton("下一页 ➡️", callback_data=f"{prefix}:{page + 1}"))
+    return turns
+
+
+def _paged(items: list, page: int, per_page: int) -> tuple[list, int, int]:
+    pages = max(1, math.ceil(len(items) / per_page))
+    page = min(max(page, 0), pages - 1)
+    return items[page * per_page:(page + 1) * per_page], page, pages
+
+
+def reports_keyboard(data: BotData, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    """Several reports: which one's outline to show, a page of report buttons at a time."""
+    docs = list(data.engine.documents.items())
+    shown, page, pages = _paged(list(enumerate(docs)), page, REPORTS_PER_PAGE)
+    rows = [[InlineKeyboardButton(short(title), callback_data=f"sr:{data.generation}:{i}")]
+            for i, (_doc, title) in shown]
+    if turns := _page_turns(f"sd:{data.generation}", page, pages):
         rows.append(turns)
-    titles = "、".join(f"《{html.escape(t)}》" for t in data.engine.documents.values())
-    text = f"<b>报告目录</b>\n{titles}\n点按钮查看该部分的内容。"
+    text = f"<b>报告目录</b>\n共 {len(docs)} 份报告，请选择一份查看目录。"
+    if pages > 1:
+        text += f"（第 {page + 1}/{pages} 页）"
+    return text, InlineKeyboardMarkup(rows)
+
+
+def sections_keyboard(data: BotData, report: int, page: int) -> tuple[str, InlineKeyboardMarkup]:
+    """One page of one report's top-level sections as buttons, with page turns."""
+    docs = list(data.engine.documents)
+    doc = docs[min(max(report, 0), len(docs) - 1)]
+    top = [(i, s) for i, s in enumerate(data.outline) if s.doc == doc and len(s.path) == 1]
+    shown, page, pages = _paged(top, page, SECTIONS_PER_PAGE)
+    rows = [[InlineKeyboardButton(short(s.heading), callback_data=f"s:{data.generation}:{i}")] for i, s in shown]
+    if turns := _page_turns(f"sp:{data.generation}:{docs.index(doc)}", page, pages):
+        rows.append(turns)
+    if len(docs) > 1:
+        rows.append([InlineKeyboardButton("📚 全部报告", callback_data=f"sd:{data.generation}:0")])
+    text = f"<b>报告目录</b>\n《{html.escape(data.engine.documents[doc])}》\n点按钮查看该部分的内容。"
     if pages > 1:
         text += f"（第 {page + 1}/{pages} 页）"
     return text, InlineKeyboardMarkup(rows)
 
 
 async def sections_command(update: Update, context: Context) -> None:
-    """/sections: the outline as buttons."""
-    text, markup = sections_keyboard(context.bot_data, 0)
+    """/sections: the outline as buttons; with several reports, first which report."""
+    data = context.bot_data
+    several = len(data.engine.documents) > 1
+    text, markup = reports_keyboard(data, 0) if several else sections_keyboard(data, 0, 0)
     await say(update, context, text, markup, quote=False)
 
 
@@ -80,18 +111,24 @@ async def section_button(update: Update, context: Context) -> None:
     children = [[InlineKeyboardButton(short(s.heading), callback_data=f"s:{data.generation}:{i}")]
                 for i, s in enumerate(data.outline) if s.doc == section.doc and len(s.path) == depth + 1
                 and tuple(s.path[:depth]) == tuple(section.path)]
-    await say(update, context, to_html(answer), InlineKeyboardMarkup(children) if children else None)
+    # The summary above already names every point; buttons for the first ones keep the markup small.
+    buttons = children[:MAX_CHILD_BUTTONS]
+    await say(update, context, to_html(answer), InlineKeyboardMarkup(buttons) if buttons else None)
 
 
 async def sections_page_button(update: Update, context: Context) -> None:
-    """Turn a page of the outline."""
+    """Turn a page of a report's outline (sp), pick a report (sr), or turn the report list (sd)."""
     query = update.callback_query
-    _, generation, page = (query.data or "").split(":")
-    if not _current(context.bot_data, generation) or query.message is None:
+    kind, generation, *numbers = (query.data or "").split(":")
+    data = context.bot_data
+    if not _current(data, generation) or query.message is None:
         await acknowledge(update, STALE_OUTLINE)
         return
     await acknowledge(update)
-    text, markup = sections_keyboard(context.bot_data, int(page))
+    if kind == "sd":
+        text, markup = reports_keyboard(data, int(numbers[0]))
+    else:
+        text, markup = sections_keyboard(data, int(numbers[0]), int(numbers[1]) if len(numbers) > 1 else 0)
     try:
         await query.edit_message_text(text, reply_markup=markup)
     except BadRequest as exc:  # pressed twice: "message is not modified"
