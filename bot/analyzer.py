@@ -65,10 +65,6 @@ class Analyzer:
         self.people = frozenset(w for w, t in self.word_tags.items() if t == "nr")
         self.places = frozenset(w for w, t in self.word_tags.items() if t == "ns")
 
-    def general_frequency(self, word: str) -> int:
-        """How often jieba's general-language dictionary has seen the word."""
-        return self.tokenizer.FREQ.get(word) or 0
-
     def is_common_word(self, word: str) -> bool:
         """A word of jieba's general dictionary (收到), as opposed to a typo (华桥)."""
         return bool(self.tokenizer.FREQ.get(word))

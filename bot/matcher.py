@@ -1,7 +1,7 @@
 """Answering: question → Answer, from a built store. Knows nothing of any channel.
 
-normalise → repair typos (homophones) → segment → weigh terms (IDF) → candidates from the
-full-text index → score by weighted coverage (exact, then rapidfuzz near-misses) → check the
+normalise → repair typos (homophones) → segment → weigh terms (the reports' IDF blended with
+general Chinese, see vocabulary.TermWeighting) → candidates from the full-text index → score by weighted coverage (exact, then rapidfuzz near-misses) → check the
 question's type against what the fact holds → answer, suggest, or decline.
 """
 
@@ -31,6 +31,10 @@ SUGGEST_AT = 0.45  # below this: decline without suggestions
 FAQ_AT = 88  # rapidfuzz score (0–100) for an FAQ question to answer directly
 MAX_QUESTION_CHARS = 120
 MISS_PENALTY = 0.3
+TITLE_CREDIT = 1.0  # of a word's weight when the report's title holds it: every statement is about its subject
+PREVIOUS_CREDIT = 0.5  # when the sentence before holds it
+PART_CREDIT = 0.3  # of a word the reports never use, for the share a telling piece covers (赛事 of 体育赛事)
+TELLING_AT = 0.40  # a question none of whose words weighs this much (政府 工作) cannot pick a statement
 TITLE_WORDS = frozenset("会长 主任 主席 部长 市长 组长 司长 局长 书记 理事长 秘书长 校长 院长 董事长".split())
 CANDIDATES = 80
 SUMMARY_FACTS = 4  # statements shown for a point without points of its own
@@ -264,7 +268,9 @@ class Engine:
         elsewhere = [t for t in terms if t not in self.vocab and len(t) >= 2
                      and (t.isascii() or self._names_a_place(t, match))]
         for t in elsewhere:
-            weights[t] = self.vocab.max_idf * 2
+            weights[t] = 2.0  # twice the most a word can weigh
+        if max(weights.values()) < TELLING_AT:  # only everyday words (政府 工作 作): nothing says which statement
+            return self._decline(question, "问题里没有能确定内容的词，请说得具体一些。")
         queries = self.vocab.fts_queries(terms)
         facts = self._score_facts(terms, weights, queries)
         sections = self._score_sections(terms, weights, queries)
@@ -312,11 +318,11 @@ class Engine:
         return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5]), r[6] or "") for r in rows]
 
     def _coverage(self, terms: list[str], weights: dict[str, float], text: str, context: str = "",
-                  background: str = "") -> float:
+                  background: str = "", title: str = "") -> float:
         """Share of the question's weight found in the text (exact, then near-miss), plus a small
         bonus for neighbouring terms that stand together, so 机制创新 beats 机制…创新."""
         total = sum(weights.values()) or 1.0
-        got = 0.0
+        got = own = 0.0  # own: found in the text or its headings, not only in the title or the sentence before
         worst_miss = 0.0  # the largest report word the text lacks: then it is about something else
         for t in terms:
             if t in text and not _only_deputy(t, text):
@@ -324,13 +330,27 @@ class Engine:
             elif context and t in context:
                 # A year in a heading (2009年工作回顾) scopes everything under it; other words count half.
                 got += weights[t] * (0.9 if t.isdigit() else 0.5)
-            elif background and t in background:  # the report's title, the sentence before
-                got += weights[t] * 0.3
+            elif title and t in title:
+                # The report's subject is what every statement is about; a year in its title is not:
+                # a report reviews one year and plans the next.
+                got += weights[t] * (PREVIOUS_CREDIT if t.isdigit() else TITLE_CREDIT)
+                continue
+            elif background and t in background:  # the sentence before
+                got += weights[t] * PREVIOUS_CREDIT
+                continue
             elif len(t) >= 3 and fuzz.partial_ratio(t, text, score_cutoff=80):
                 got += weights[t] * 0.6
-            elif len(t) > 1 and t in self.vocab:
-                worst_miss = max(worst_miss, weights[t] / total)
-
+            elif PART_CREDIT and t not in self.vocab and (part := _longest_part(t, text, self.vocab.is_telling)):
+                # A word the reports never use (妻子, 体育赛事): the longest part of it the text holds (妻, 赛事).
+                got += weights[t] * PART_CREDIT * part / len(t)
+                continue
+            else:
+                if len(t) > 1 and t in self.vocab:
+                    worst_miss = max(worst_miss, weights[t] / total)
+                continue
+            own += weights[t]
+        if not own:  # only the report's subject or the sentence before: the statement says nothing asked
+            return 0.0
         pairs = [a + b for a, b in zip(terms, terms[1:], strict=False)]
         together = sum(1 for p in pairs if p in text) / len(pairs) if pairs else 0.0
         return got / total + 0.05 * together - MISS_PENALTY * worst_miss
@@ -340,8 +360,8 @@ class Engine:
         for f in self._candidates(queries):
             # The headings above a fact and the report's title say what it is about: 机制创新方面… / 2009年…
             context = self.heading_context.get((f.doc, f.path), "")
-            background = self.doc_match.get(f.doc, "") + " " + f.previous
-            scored.append(Scored(self._coverage(terms, weights, f.match_text, context, background), fact=f))
+            scored.append(Scored(self._coverage(terms, weights, f.match_text, context, f.previous,
+                                                self.doc_match.get(f.doc, "")), fact=f))
         # Equally good statements from several reports: the report most about the question comes
         # first — the one where matching statements are the largest share of what it says.
         matching: Counter[str] = Counter(s.fact.doc for s in scored if s.fact and s.score >= SUGGEST_AT)
@@ -354,7 +374,7 @@ class Engine:
         rows = self._search("sections", "t.doc, t.path", queries)
         candidates = [self.sections[(doc, tuple(json.loads(path)))] for _, doc, path in rows]
         scored = [Scored(self._coverage(terms, weights, s.match_text, self.heading_context.get((s.doc, s.path[:-1]), ""),
-                                        self.doc_match.get(s.doc, "")), section=s)
+                                        title=self.doc_match.get(s.doc, "")), section=s)
                   for s in candidates if s.path != (0,)]
         scored.sort(key=lambda s: (-s.score, len(s.section.path) if s.section else 0))
         return [s for s in scored if s.score > 0]
@@ -368,11 +388,13 @@ class Engine:
         ref = self.reference(top.doc, top.path)
         return Answer(question, True, reply.fact_text([first], [ref]), [ref], score, [], [first])
 
-    @staticmethod
-    def _stands_out(facts: list[Scored]) -> bool:
-        """The best statement leads every statement elsewhere by a clear margin."""
+    def _stands_out(self, facts: list[Scored]) -> bool:
+        """The best statement leads every statement elsewhere by a clear margin: in another part of
+        the report or, in a report without parts, any other statement."""
         top = facts[0].fact
-        rest = [s.score for s in facts[1:] if s.fact and top and (s.fact.doc, s.fact.path) != (top.doc, top.path)]
+        assert top is not None
+        whole = (top.doc, ()) not in self.children or len(self.children[(top.doc, ())]) <= 1
+        rest = [s.score for s in facts[1:] if s.fact and (whole or (s.fact.doc, s.fact.path) != (top.doc, top.path))]
         return facts[0].score - max(rest, default=0.0) >= CLEAR_MARGIN
 
     @staticmethod
@@ -472,6 +494,19 @@ class Engine:
 def _only_deputy(term: str, text: str) -> bool:
     """会长 asked, only 副会长 written: the report names the deputy, not the one asked about."""
     return term[0] != "副" and term in TITLE_WORDS and text.count(term) == text.count("副" + term)
+
+
+def _longest_part(word: str, text: str, telling: Callable[[str], bool]) -> int:
+    """Characters of the longest telling piece of a Chinese word standing in the text: two or more,
+    or one of a two-character word (妻 of 妻子); 0 for a Latin word or when none is there."""
+    if len(word) < 2 or word.isascii():
+        return 0
+    for n in range(len(word) - 1, 0, -1):
+        if n == 1 and len(word) > 2:
+            return 0
+        if any(word[i : i + n] in text and telling(word[i : i + n]) for i in range(len(word) - n + 1)):
+            return n
+    return 0
 
 
 def question_type(match: str) -> str:
