@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 
 import jieba
+import jieba.posseg
 from pypinyin import lazy_pinyin
 
 from .normalize import Replacer, fold, synonym_map
@@ -62,6 +63,7 @@ class Analyzer:
             self.tokenizer.add_word(canonical, freq or 2000, tag)
             if tag:
                 self.word_tags[canonical] = tag
+        self.pos_tokenizer = jieba.posseg.POSTokenizer(self.tokenizer)
         self.people = frozenset(w for w, t in self.word_tags.items() if t == "nr")
         self.places = frozenset(w for w, t in self.word_tags.items() if t == "ns")
 
@@ -76,6 +78,13 @@ class Analyzer:
     def word_spans(self, match_text: str) -> list[tuple[int, int]]:
         """(start, end) of each dictionary word of two or more characters jieba finds in the text."""
         return [(a, b) for a, b in self.token_spans(match_text) if b - a > 1 and self.is_common_word(match_text[a:b])]
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one analyzer per store, statements asked about again and again
+    def names(self, match_text: str) -> tuple[tuple[str, str], ...]:
+        """Proper names jieba's tagger finds (people nr*, organisations nt, places ns), each with
+        its tag: people without a title before the name (杨明、余文龙, 杜鲁门击败汤玛斯杜威)."""
+        return tuple((w, f) for w, f in self.pos_tokenizer.cut(match_text)
+                     if f.startswith(("nr", "ns")) or f == "nt")
 
     def match_form(self, text: str) -> str:
         """Folded, artifact forms corrected, synonyms folded to their canonical word."""

@@ -397,8 +397,7 @@ class Engine:
         rest = [s.score for s in facts[1:] if s.fact and (whole or (s.fact.doc, s.fact.path) != (top.doc, top.path))]
         return facts[0].score - max(rest, default=0.0) >= CLEAR_MARGIN
 
-    @staticmethod
-    def _fits(fact: FactRow, qtype: str, terms: list[str], ordinal: bool = False) -> bool:
+    def _fits(self, fact: FactRow, qtype: str, terms: list[str], asked: str, ordinal: bool = False) -> bool:
         """Does the fact hold what the question type asks for? A figure (or a place) must stand in a
         clause that names something asked about, so 起征点提高到多少 is not answered with 设立6项扣除."""
         feature = FEATURE_FOR.get(qtype)
@@ -406,7 +405,11 @@ class Engine:
             return True
         if qtype == "partner":  # 跟谁/哪家: a person or an organisation
             return bool(fact.features.get("people")) or bool(ORGANISATION.search(fact.text))
-        if not fact.features.get(feature):
+        # Names the tagger finds and the question does not hold: 谁 is answered by a person or an
+        # organisation, 哪里 by a place, with or without a title before the name.
+        found = [w for w, tag in self.analyzer.names(fact.match_text) if w not in asked and len(w) > 1
+                 and (tag.startswith("ns") if qtype == "place" else not tag.startswith("ns"))]
+        if not fact.features.get(feature) and not (found and qtype in ("person", "place")):
             return False
         if qtype == "person":  # 会长是谁 where only a 副会长 is named: the one asked about is not there
             return not any(_only_deputy(t, fact.match_text) for t in terms if t in TITLE_WORDS)
@@ -414,7 +417,9 @@ class Engine:
             return True
         words = [t for t in terms if len(t) > 1] or terms
         holds = PLACE_IN_CLAUSE if qtype == "place" else features.ORDINAL if ordinal else CARDINAL
-        return any(holds.search(c) and any(t in c for t in words) for c in re.split(r"[，,；;。]", fact.match_text))
+        clauses = re.split(r"[，,；;。]", fact.match_text)
+        return any((holds.search(c) or (qtype == "place" and any(w in c for w in found))) and any(t in c for t in words)
+                   for c in clauses)
 
     def _decide(self, question: str, qtype: str, terms: list[str], facts: list[Scored],
                 sections: list[Scored], strict: bool = False) -> Answer:
@@ -446,11 +451,12 @@ class Engine:
         """The best statements that hold what was asked, or a decline naming what is missing."""
         best = facts[0].score
         ordinal = "第几" in question
+        asked = self.analyzer.match_form(question)
         close = [s for s in facts if s.score >= best - 0.08]
-        fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms, ordinal)]
+        fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms, asked, ordinal)]
         if not fitting and qtype in FEATURE_FOR:  # the figure asked for may stand a little lower
             fitting = [s for s in facts if s.score >= max(ANSWER_AT, best - 0.25)
-                       and s.fact and self._fits(s.fact, qtype, terms, ordinal)][:1]
+                       and s.fact and self._fits(s.fact, qtype, terms, asked, ordinal)][:1]
         if qtype == "distinction" and facts[0].fact:  # 有什么特别: a first, a best, an only, where the top is
             first = self._distinction(facts[0].fact, question, best)
             if first:
