@@ -42,7 +42,7 @@ def sample(set_dir: Path, limit: int | None, seed: int, half: str) -> list[str]:
     return [a for a in articles if half == "all" or half_of(a) == half]
 
 
-def run(set_dir: Path, articles: list[str], failures=None) -> dict[str, Counter]:
+def run(set_dir: Path, articles: list[str], failures=None, every: bool = False) -> dict[str, Counter]:
     cases = load_cases(set_dir / "questions.jsonl")
     by_doc: dict[str, list] = {}
     for case in cases:
@@ -57,7 +57,7 @@ def run(set_dir: Path, articles: list[str], failures=None) -> dict[str, Counter]
                 answer = engine.ask(case.question)
                 outcome = judge(case, answer)
                 counts[half_of(article)][outcome] += 1
-                if failures is not None and outcome != "correct":
+                if failures is not None and (outcome != "correct" or every):
                     failures.write(json.dumps({
                         "outcome": outcome, "doc": article, "question": case.question, "expect": case.expect,
                         "also": case.also, "score": round(answer.score, 3), "answer": answer.text[:300],
@@ -81,12 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sample-seed", type=int, default=0)
     p.add_argument("--half", choices=("tune", "check", "all"), default="all")
     p.add_argument("--failures", type=Path, help="write every miss as a JSON line here")
+    p.add_argument("--every", action="store_true", help="with --failures: write every question, right ones too")
     args = p.parse_args(argv)
     articles = sample(args.set_dir, args.limit, args.sample_seed, args.half)
     started = time.perf_counter()
     out = args.failures.open("w", encoding="utf-8") if args.failures else None
     try:
-        counts = run(args.set_dir, articles, out)
+        counts = run(args.set_dir, articles, out, args.every)
     finally:
         if out:
             out.close()

@@ -108,6 +108,11 @@ class Analyzer:
         return list(seen)
 
 
+def alias_words(aliases: Iterable[tuple[str, str]]) -> list[tuple[str, int | None, str | None]]:
+    """Both names of every alias pair (aliases.csv), so segmentation keeps them whole on both sides."""
+    return [(w, None, None) for pair in aliases for w in pair if not w.isascii()]
+
+
 def index_terms(tokens: Iterable[str]) -> list[str]:
     """What the full-text index holds for a fact: its tokens and the bigrams inside long tokens,
     so a question that segments a name differently still finds it."""

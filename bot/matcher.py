@@ -19,7 +19,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from . import features, reply, store
-from .analyzer import Analyzer
+from .analyzer import Analyzer, alias_words
 from .answer import Answer, Reference
 from .curated import KnowledgeError
 from .normalize import cjk_count, fold
@@ -34,6 +34,7 @@ MISS_PENALTY = 0.3
 TITLE_CREDIT = 1.0  # of a word's weight when the report's title holds it: every statement is about its subject
 PREVIOUS_CREDIT = 0.5  # when the sentence before holds it
 PART_CREDIT = 0.3  # of a word the reports never use, for the share a telling piece covers (赛事 of 体育赛事)
+ALIAS_CREDIT = 0.9  # of a word's weight when the text holds another name of it (aliases.csv)
 TELLING_AT = 0.40  # a question none of whose words weighs this much (政府 工作) cannot pick a statement
 TITLE_WORDS = frozenset("会长 主任 主席 部长 市长 组长 司长 局长 书记 理事长 秘书长 校长 院长 董事长".split())
 CANDIDATES = 80
@@ -127,10 +128,17 @@ class Engine:
         self._hold = store.hold(store_file)  # pruning after a later reload must not delete what serves
         self._local = threading.local()
         db = self._db()
+        aliases = list(db.execute("select alias, full from aliases")) if _has(db, "aliases") else []
         self.analyzer = Analyzer(
             {w: r for w, r in db.execute("select wrong, right from corrections")} if _has(db, "corrections") else {},
-            _synonym_groups(db), _words(db),
+            _synonym_groups(db), _words(db) + alias_words(aliases),
         )
+        # Either name of a thing stands for the other (GDP, 国内生产总值), both ways.
+        self.aliases: dict[str, list[str]] = {}
+        for alias, full in aliases:
+            a, f = self.analyzer.match_form(alias), self.analyzer.match_form(full)
+            self.aliases.setdefault(a, []).append(f)
+            self.aliases.setdefault(f, []).append(a)
         self.documents = {d: t for d, t in db.execute("select doc, title from documents")}
         self.doc_facts = dict(db.execute("select doc, facts from documents"))
         self.doc_match = {d: self.analyzer.match_form(t) for d, t in self.documents.items()}
@@ -262,19 +270,22 @@ class Engine:
             return self._faq_answer(question, faq)
         if not terms:
             return self._decline(question, "这份报告里没有找到相关内容。")
-        weights = {t: self.vocab.weight(t) for t in terms}
+        alts = {t: forms for t in terms if (forms := [f for f in self.aliases.get(t, ()) if f in self.vocab])}
+        # A word the reports never use weighs as the name they use for it (GDP as 国内生产总值).
+        weights = {t: self.vocab.weight(alts[t][0] if t in alts and t not in self.vocab else t) for t in terms}
         # A place the reports never name (无锡市), or a Latin name or abbreviation they never use
-        # (GDP, PPP): the question is about something else, whatever else matches.
-        elsewhere = [t for t in terms if t not in self.vocab and len(t) >= 2
+        # (PPP): the question is about something else, whatever else matches.
+        elsewhere = [t for t in terms if t not in self.vocab and t not in alts and len(t) >= 2
                      and (t.isascii() or self._names_a_place(t, match))]
         for t in elsewhere:
             weights[t] = 2.0  # twice the most a word can weigh
         if max(weights.values()) < TELLING_AT:  # only everyday words (政府 工作 作): nothing says which statement
             return self._decline(question, "问题里没有能确定内容的词，请说得具体一些。")
-        queries = self.vocab.fts_queries(terms)
-        facts = self._score_facts(terms, weights, queries)
-        sections = self._score_sections(terms, weights, queries)
-        return self._decide(question, qtype, terms, facts, sections, strict=bool(elsewhere))
+        queries = self.vocab.fts_queries(terms + [f for forms in alts.values() for f in forms])
+        facts = self._score_facts(terms, weights, queries, alts)
+        sections = self._score_sections(terms, weights, queries, alts)
+        asked = terms + [f for forms in alts.values() for f in forms]  # what stands for what was asked
+        return self._decide(question, qtype, asked, facts, sections, strict=bool(elsewhere))
 
     def _match_faq(self, match: str) -> FaqRow | None:
         if not self._faq_strings:
@@ -318,7 +329,7 @@ class Engine:
         return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5]), r[6] or "") for r in rows]
 
     def _coverage(self, terms: list[str], weights: dict[str, float], text: str, context: str = "",
-                  background: str = "", title: str = "") -> float:
+                  background: str = "", title: str = "", alts: dict[str, list[str]] | None = None) -> float:
         """Share of the question's weight found in the text (exact, then near-miss), plus a small
         bonus for neighbouring terms that stand together, so 机制创新 beats 机制…创新."""
         total = sum(weights.values()) or 1.0
@@ -327,6 +338,8 @@ class Engine:
         for t in terms:
             if t in text and not _only_deputy(t, text):
                 got += weights[t]
+            elif alts and any(a in text for a in alts.get(t, ())):  # another name of it (GDP: 国内生产总值)
+                got += weights[t] * ALIAS_CREDIT
             elif context and t in context:
                 # A year in a heading (2009年工作回顾) scopes everything under it; other words count half.
                 got += weights[t] * (0.9 if t.isdigit() else 0.5)
@@ -345,7 +358,7 @@ class Engine:
                 got += weights[t] * PART_CREDIT * part / len(t)
                 continue
             else:
-                if len(t) > 1 and t in self.vocab:
+                if len(t) > 1 and (t in self.vocab or (alts and t in alts)):
                     worst_miss = max(worst_miss, weights[t] / total)
                 continue
             own += weights[t]
@@ -355,13 +368,14 @@ class Engine:
         together = sum(1 for p in pairs if p in text) / len(pairs) if pairs else 0.0
         return got / total + 0.05 * together - MISS_PENALTY * worst_miss
 
-    def _score_facts(self, terms: list[str], weights: dict[str, float], queries: list[tuple[str, int]]) -> list[Scored]:
+    def _score_facts(self, terms: list[str], weights: dict[str, float], queries: list[tuple[str, int]],
+                     alts: dict[str, list[str]]) -> list[Scored]:
         scored = []
         for f in self._candidates(queries):
             # The headings above a fact and the report's title say what it is about: 机制创新方面… / 2009年…
             context = self.heading_context.get((f.doc, f.path), "")
             scored.append(Scored(self._coverage(terms, weights, f.match_text, context, f.previous,
-                                                self.doc_match.get(f.doc, "")), fact=f))
+                                                self.doc_match.get(f.doc, ""), alts), fact=f))
         # Equally good statements from several reports: the report most about the question comes
         # first — the one where matching statements are the largest share of what it says.
         matching: Counter[str] = Counter(s.fact.doc for s in scored if s.fact and s.score >= SUGGEST_AT)
@@ -370,11 +384,11 @@ class Engine:
         return scored
 
     def _score_sections(self, terms: list[str], weights: dict[str, float],
-                        queries: list[tuple[str, int]]) -> list[Scored]:
+                        queries: list[tuple[str, int]], alts: dict[str, list[str]]) -> list[Scored]:
         rows = self._search("sections", "t.doc, t.path", queries)
         candidates = [self.sections[(doc, tuple(json.loads(path)))] for _, doc, path in rows]
         scored = [Scored(self._coverage(terms, weights, s.match_text, self.heading_context.get((s.doc, s.path[:-1]), ""),
-                                        title=self.doc_match.get(s.doc, "")), section=s)
+                                        title=self.doc_match.get(s.doc, ""), alts=alts), section=s)
                   for s in candidates if s.path != (0,)]
         scored.sort(key=lambda s: (-s.score, len(s.section.path) if s.section else 0))
         return [s for s in scored if s.score > 0]
