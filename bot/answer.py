@@ -34,12 +34,14 @@ class Answer:
     score: float = 0.0
     suggestions: list[str] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    span: str | None = None  # the asked item (figure, name, date, place) as it stands in the report
 
     def to_json(self) -> dict:
         return {
             "question": self.question,
             "answered": self.answered,
             "answer": self.text,
+            "span": self.span,
             "references": [r.to_json() for r in self.references],
             "score": round(float(self.score), 4),
             "suggestions": list(self.suggestions),

@@ -476,13 +476,14 @@ class Engine:
             if first:
                 return first
         if fitting:
-            return self._fact_answer(question, qtype, fitting, best)
+            return self._fact_answer(question, qtype, fitting, best, terms)
         top = facts[0].fact
         assert top is not None
         return self._decline(question, f"报告提到了相关内容，但没有写明{WHAT_IS_MISSING[qtype]}：\n{top.text}",
                              self._suggestions(facts, sections))
 
-    def _fact_answer(self, question: str, qtype: str, fitting: list[Scored], score: float) -> Answer:
+    def _fact_answer(self, question: str, qtype: str, fitting: list[Scored], score: float,
+                     terms: list[str]) -> Answer:
         if qtype in ("list", "person", "summary"):
             chosen = fitting[:3]
         elif qtype == "":  # bare keywords: every statement that matches as well, up to two
@@ -492,7 +493,28 @@ class Engine:
         facts = [s.fact for s in chosen if s.fact]
         refs = list(dict.fromkeys(self.reference(f.doc, f.path) for f in facts))
         text = reply.fact_text([f.text for f in facts], refs)
-        return Answer(question, True, text, refs, score, [], [f.text for f in facts])
+        span = self._span(facts[0], qtype, terms, self.analyzer.match_form(question), "第几" in question)
+        return Answer(question, True, text, refs, score, [], [f.text for f in facts], span)
+
+    def _span(self, fact: FactRow, qtype: str, terms: list[str], asked: str, ordinal: bool) -> str | None:
+        """The item asked for as the statement writes it: the figure in the clause naming what was
+        asked, the first name, date or place the question does not already hold; None otherwise."""
+        if qtype == "number":
+            holds = features.ORDINAL if ordinal else CARDINAL
+            words = [t for t in terms if len(t) > 1] or terms
+            # The clause naming most of what was asked holds the figure: 发放困难补助39.2万元, not 走访456人次.
+            clauses = [c for c in re.split(r"[，,；;。]", fact.text) if holds.search(c)]
+            clauses.sort(key=lambda c: -sum(len(t) for t in words if t in self.analyzer.match_form(c)))
+            found = [m.group(0) for c in clauses[:1] for m in holds.finditer(c)]
+        elif qtype == "date":  # a written date before 去年, 年底
+            found = sorted(features.dates(fact.text), key=lambda d: not re.search(r"\d", d))
+        elif qtype in ("person", "partner", "place"):
+            tagged = [w for w, tag in self.analyzer.names(fact.match_text) if tag.startswith("ns") == (qtype == "place")]
+            known = fact.features.get("places" if qtype == "place" else "people", [])
+            found = [w for w in [*known, *tagged] if len(w) > 1]
+        else:
+            return None
+        return next((f for f in found if f in fact.text and fold(f) not in asked), None)
 
     def _suggestions(self, facts: list[Scored], sections: list[Scored]) -> list[str]:
         """Headings near the question: pressing one shows that section, which always answers."""

@@ -68,7 +68,8 @@ def test_known_but_missing_detail_is_declined_with_the_related_fact(shipped_engi
 
 def test_json_contract(shipped_engine):
     data = shipped_engine.ask("合同外资引进了多少").to_json()
-    assert set(data) == {"question", "answered", "answer", "references", "score", "suggestions"}
+    assert set(data) == {"question", "answered", "answer", "span", "references", "score", "suggestions"}
+    assert data["span"] == "35亿美元"
     assert set(data["references"][0]) == {"doc", "title", "path", "label"}
     assert data["references"][0]["path"] == [1, 1]
 
