@@ -6,11 +6,12 @@ import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
-import jieba.posseg
 from pypinyin import lazy_pinyin
 
+from .lexicon import items
 from .normalize import Replacer, fold, synonym_map
 
 jieba.setLogLevel(logging.WARNING)
@@ -42,6 +43,7 @@ FILLER = re.compile(r"[这那]一?部分|[这那]一?块|[这那]方面|主要�
                     r"有没有|是不是|能不能|可不可以|请问一下|想问一下|想了解一下|麻烦问一下|"
                     r"什么地方|哪些地方|哪个地方|什么时候|什么样")
 _ASKS_COUNT = re.compile(r"(?:几|多少)[\u4e00-\u9fff]?")  # 几场, 几届, 多少次: the form of a number question
+SURNAMES = frozenset(items("surnames"))
 _TOKEN_OK = re.compile(r"[\w\u3400-\u9fff]")
 
 
@@ -63,7 +65,6 @@ class Analyzer:
             self.tokenizer.add_word(canonical, freq or 2000, tag)
             if tag:
                 self.word_tags[canonical] = tag
-        self.pos_tokenizer = jieba.posseg.POSTokenizer(self.tokenizer)
         self.people = frozenset(w for w, t in self.word_tags.items() if t == "nr")
         self.places = frozenset(w for w, t in self.word_tags.items() if t == "ns")
 
@@ -81,10 +82,18 @@ class Analyzer:
 
     @lru_cache(maxsize=4096)  # noqa: B019 - one analyzer per store, statements asked about again and again
     def names(self, match_text: str) -> tuple[tuple[str, str], ...]:
-        """Proper names jieba's tagger finds (people nr*, organisations nt, places ns), each with
-        its tag: people without a title before the name (杨明、余文龙, 杜鲁门击败汤玛斯杜威)."""
-        return tuple((w, f) for w, f in self.pos_tokenizer.cut(match_text)
-                     if f.startswith(("nr", "ns")) or f == "nt")
+        """Proper names in a text, each with its tag: words jieba's dictionary tags as a person (nr*),
+        place (ns*) or organisation (nt), the admin's tagged words, and new words jieba's model
+        forms that start with a surname (王光宇) — people without a title before the name."""
+        tags = proper_names()
+        out = []
+        for tok in self.tokenizer.cut(match_text):
+            tag = self.word_tags.get(tok) or tags.get(tok)
+            if tag is None and 2 <= len(tok) <= 3 and tok[0] in SURNAMES and not self.tokenizer.FREQ.get(tok):
+                tag = "nr"
+            if tag and (tag.startswith(("nr", "ns")) or tag == "nt"):
+                out.append((tok, tag))
+        return tuple(out)
 
     def match_form(self, text: str) -> str:
         """Folded, artifact forms corrected, synonyms folded to their canonical word."""
@@ -106,6 +115,19 @@ class Analyzer:
             if tok not in QUESTION_WORDS and not _ASKS_COUNT.fullmatch(tok):
                 seen.setdefault(tok, None)
         return list(seen)
+
+
+@lru_cache(maxsize=1)
+def proper_names() -> dict[str, str]:
+    """The words jieba's dictionary tags as names of people, places or organisations, with the tag
+    (read on first use: only questions asking who or where need it)."""
+    out: dict[str, str] = {}
+    with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and (parts[2].startswith(("nr", "ns")) or parts[2] == "nt"):
+                out[parts[0]] = parts[2]
+    return out
 
 
 def alias_words(aliases: Iterable[tuple[str, str]]) -> list[tuple[str, int | None, str | None]]:
