@@ -68,6 +68,7 @@ WHAT_IS_MISSING = {"number": "具体数字", "date": "具体日期", "person": "
 # A figure for 多少: a number with its unit, not an ordinal (第二届 does not say how many took part).
 CARDINAL = re.compile(rf"(?<!第)(?<![\d.]){features.NUMBER.pattern}")
 PLACE_IN_CLAUSE = re.compile(r"[\u4e00-\u9fff](?:省|市|区|县|镇|乡|村|街道|大学|公园|广场|国|州|岛)|[赴到去在往]")
+ANAPHOR = re.compile(r"(?:这|那|该|此|其|他|她|它|上述|前者|后者|同年|当年|随后|此后|两(?:校|国|人|者|家|队))")
 FIRSTS = re.compile(r"第一[部个次家]|首[个部次家]|率先|唯一|首创|先河|之最|最[早先大长高]")
 ORGANISATION = re.compile(r"(?:会|所|局|办|院|中心|协会|广场|公司|集团|大学|学校|基金|政府|部门|报|网|团)")
 
@@ -492,9 +493,23 @@ class Engine:
             chosen = fitting[:1]
         facts = [s.fact for s in chosen if s.fact]
         refs = list(dict.fromkeys(self.reference(f.doc, f.path) for f in facts))
-        text = reply.fact_text([f.text for f in facts], refs)
-        span = self._span(facts[0], qtype, terms, self.analyzer.match_form(question), "第几" in question)
-        return Answer(question, True, text, refs, score, [], [f.text for f in facts], span)
+        texts = [f.text for f in facts]
+        top = facts[0]
+        # A statement that reads only with its neighbour: one opening with a pronoun (这一群…, 其…)
+        # is shown after the sentence it points back to; one ending in a colon, before what it announces.
+        if ANAPHOR.match(top.match_text) and (before := self._neighbour(top, -1)):
+            texts.insert(0, before)
+        if top.text.rstrip().endswith(("：", ":")) and (after := self._neighbour(top, 1)):
+            texts.insert(texts.index(top.text) + 1, after)
+        text = reply.fact_text(texts, refs)
+        span = self._span(top, qtype, terms, self.analyzer.match_form(question), "第几" in question)
+        return Answer(question, True, text, refs, score, [], texts, span)
+
+    def _neighbour(self, fact: FactRow, step: int) -> str | None:
+        """The statement just before (-1) or after (1) a fact in its section, or None."""
+        row = self._db().execute("select text from facts where rowid = ? and doc = ? and path = ?",
+                                 (fact.rowid + step, fact.doc, json.dumps(list(fact.path)))).fetchone()
+        return row[0] if row else None
 
     def _span(self, fact: FactRow, qtype: str, terms: list[str], asked: str, ordinal: bool) -> str | None:
         """The item asked for as the statement writes it: the figure in the clause naming what was
