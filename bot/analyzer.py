@@ -6,10 +6,12 @@ import logging
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 from pypinyin import lazy_pinyin
 
+from .lexicon import items
 from .normalize import Replacer, fold, synonym_map
 
 jieba.setLogLevel(logging.WARNING)
@@ -41,6 +43,7 @@ FILLER = re.compile(r"[这那]一?部分|[这那]一?块|[这那]方面|主要�
                     r"有没有|是不是|能不能|可不可以|请问一下|想问一下|想了解一下|麻烦问一下|"
                     r"什么地方|哪些地方|哪个地方|什么时候|什么样")
 _ASKS_COUNT = re.compile(r"(?:几|多少)[\u4e00-\u9fff]?")  # 几场, 几届, 多少次: the form of a number question
+SURNAMES = frozenset(items("surnames"))
 _TOKEN_OK = re.compile(r"[\w\u3400-\u9fff]")
 
 
@@ -65,10 +68,6 @@ class Analyzer:
         self.people = frozenset(w for w, t in self.word_tags.items() if t == "nr")
         self.places = frozenset(w for w, t in self.word_tags.items() if t == "ns")
 
-    def general_frequency(self, word: str) -> int:
-        """How often jieba's general-language dictionary has seen the word."""
-        return self.tokenizer.FREQ.get(word) or 0
-
     def is_common_word(self, word: str) -> bool:
         """A word of jieba's general dictionary (收到), as opposed to a typo (华桥)."""
         return bool(self.tokenizer.FREQ.get(word))
@@ -80,6 +79,21 @@ class Analyzer:
     def word_spans(self, match_text: str) -> list[tuple[int, int]]:
         """(start, end) of each dictionary word of two or more characters jieba finds in the text."""
         return [(a, b) for a, b in self.token_spans(match_text) if b - a > 1 and self.is_common_word(match_text[a:b])]
+
+    @lru_cache(maxsize=4096)  # noqa: B019 - one analyzer per store, statements asked about again and again
+    def names(self, match_text: str) -> tuple[tuple[str, str], ...]:
+        """Proper names in a text, each with its tag: words jieba's dictionary tags as a person (nr*),
+        place (ns*) or organisation (nt), the admin's tagged words, and new words jieba's model
+        forms that start with a surname (王光宇) — people without a title before the name."""
+        tags = proper_names()
+        out = []
+        for tok in self.tokenizer.cut(match_text):
+            tag = self.word_tags.get(tok) or tags.get(tok)
+            if tag is None and 2 <= len(tok) <= 3 and tok[0] in SURNAMES and not self.tokenizer.FREQ.get(tok):
+                tag = "nr"
+            if tag and (tag.startswith(("nr", "ns")) or tag == "nt"):
+                out.append((tok, tag))
+        return tuple(out)
 
     def match_form(self, text: str) -> str:
         """Folded, artifact forms corrected, synonyms folded to their canonical word."""
@@ -101,6 +115,24 @@ class Analyzer:
             if tok not in QUESTION_WORDS and not _ASKS_COUNT.fullmatch(tok):
                 seen.setdefault(tok, None)
         return list(seen)
+
+
+@lru_cache(maxsize=1)
+def proper_names() -> dict[str, str]:
+    """The words jieba's dictionary tags as names of people, places or organisations, with the tag
+    (read on first use: only questions asking who or where need it)."""
+    out: dict[str, str] = {}
+    with (Path(jieba.__file__).parent / "dict.txt").open(encoding="utf-8") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3 and (parts[2].startswith(("nr", "ns")) or parts[2] == "nt"):
+                out[parts[0]] = parts[2]
+    return out
+
+
+def alias_words(aliases: Iterable[tuple[str, str]]) -> list[tuple[str, int | None, str | None]]:
+    """Both names of every alias pair (aliases.csv), so segmentation keeps them whole on both sides."""
+    return [(w, None, None) for pair in aliases for w in pair if not w.isascii()]
 
 
 def index_terms(tokens: Iterable[str]) -> list[str]:

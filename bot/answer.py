@@ -34,6 +34,7 @@ class Answer:
     score: float = 0.0
     suggestions: list[str] = field(default_factory=list)
     facts: list[str] = field(default_factory=list)
+    span: str | None = None  # the asked item (figure, name, date, place) as it stands in the report
     kind: str = "answer"  # "smalltalk" and "followup" come from the conversation, not from one question
 
     def to_json(self) -> dict:
@@ -41,6 +42,7 @@ class Answer:
             "question": self.question,
             "answered": self.answered,
             "answer": self.text,
+            "span": self.span,
             "references": [r.to_json() for r in self.references],
             "score": round(float(self.score), 4),
             "suggestions": list(self.suggestions),

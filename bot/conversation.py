@@ -15,6 +15,7 @@ phrasings are data: `data/smalltalk.txt`). Everything else goes to `Engine.ask` 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -209,7 +210,7 @@ class Conversation:
         for question in _rewrites(engine, last.question, subject):
             answer = engine.ask(question)
             if answer.answered:
-                return _asked_as(answer, question), question
+                return dataclasses.replace(answer, kind="followup"), question
         return None, subject
 
     # ---- memory ---------------------------------------------------------------------------------
@@ -255,12 +256,6 @@ def _rewrites(engine: Engine, question: str, subject: str) -> list[str]:
     spans.sort(key=lambda s: (-s[0], -s[1]))
     rewritten = [match[:s] + subject + match[e:] for _, _, s, e in spans[:REWRITE_TRIES]]
     return list(dict.fromkeys([*rewritten, subject + match]))
-
-
-def _asked_as(answer: Answer, question: str) -> Answer:
-    """The answer to a rewritten follow-up, marked as one."""
-    return Answer(answer.question, answer.answered, answer.text, answer.references, answer.score,
-                  answer.suggestions, answer.facts, kind="followup")
 
 
 def example_questions(engine: Engine, limit: int = 3) -> list[str]:

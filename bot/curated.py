@@ -1,7 +1,7 @@
 """The files an admin edits in the knowledge folder, read (and for the FAQ, appended) here.
 
 Reports are `.txt`, `.md`, `.docx` or `.pdf` files (see `bot.reading.formats`). Curated data is CSV (opens in any spreadsheet, one row per entry):
-`faq.csv`, `synonyms.csv`, `corrections.csv`, `words.csv`. Errors name the file and line.
+`faq.csv`, `synonyms.csv`, `corrections.csv`, `words.csv`, `aliases.csv`. Errors name the file and line.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ FAQ_FILE = "faq.csv"
 SYNONYMS_FILE = "synonyms.csv"
 CORRECTIONS_FILE = "corrections.csv"
 WORDS_FILE = "words.csv"
-CURATED_FILES = (FAQ_FILE, SYNONYMS_FILE, CORRECTIONS_FILE, WORDS_FILE)
+ALIASES_FILE = "aliases.csv"
+CURATED_FILES = (FAQ_FILE, SYNONYMS_FILE, CORRECTIONS_FILE, WORDS_FILE, ALIASES_FILE)
 
 FAQ_COLUMNS = ("question", "alternates", "answer", "doc", "section")
 LIST_SEPARATOR = re.compile(r"\s*[|｜]\s*")
@@ -69,6 +70,7 @@ class Curated:
     synonyms: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     words: list[tuple[str, int | None, str | None]] = field(default_factory=list)
+    aliases: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def corrections_for(self, doc: str) -> dict[str, str]:
         return {c.wrong: c.right for c in self.corrections if not c.doc or c.doc == doc}
@@ -251,11 +253,23 @@ def read_words(path: Path) -> list[tuple[str, int | None, str | None]]:
     return words
 
 
+def read_aliases(path: Path) -> list[tuple[str, tuple[str, ...]]]:
+    """Abbreviations and other names of one thing (GDP, 国内生产总值): a question may use either."""
+    out = []
+    for line, row in _rows(path, ("alias", "full")):
+        forms = split_list(row["full"])
+        if not row["alias"] or not forms:
+            raise KnowledgeError(path, "an alias row needs the alias and at least one full form", line)
+        out.append((row["alias"], forms))
+    return out
+
+
 def read_curated(knowledge_dir: Path) -> Curated:
     """Read every curated file present in the folder; absent files mean no entries."""
     curated = Curated()
     readers = {FAQ_FILE: ("faq", read_faq), SYNONYMS_FILE: ("synonyms", read_synonyms),
-               CORRECTIONS_FILE: ("corrections", read_corrections), WORDS_FILE: ("words", read_words)}
+               CORRECTIONS_FILE: ("corrections", read_corrections), WORDS_FILE: ("words", read_words),
+               ALIASES_FILE: ("aliases", read_aliases)}
     for name, (attr, reader) in readers.items():
         path = knowledge_dir / name
         if path.is_file():

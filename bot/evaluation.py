@@ -1,10 +1,12 @@
 """Evaluation: run a question set through the engine and count correct / wrong / declined per kind.
 
-A question file is JSON lines: {"question", "kind", "doc", "path": [..] | null, "expect": [..]}.
-path null means the report cannot answer it and the bot must decline.
+A question file is JSON lines: {"question", "kind", "doc", "path": [..] | null, "expect": [..],
+"also": [..]}. path null means the report cannot answer it and the bot must decline; path [] means
+any section of the document.
 Correct: answered from the expected document and section (or a point inside it, unless the
-question is about a whole section) with every expected substring in the reply; or declined when
-it should be. Wrong: answered with another fact or section, or answered what should be declined.
+question is about a whole section) with every expected substring in the reply — or, where
+annotators marked different answers, one of `also` — compared after folding (NFKC, one form of
+quotes, Traditional → Simplified); or declined when it should be. Wrong: answered with another fact or section, or answered what should be declined.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 
 from .answer import Answer
 from .curated import KnowledgeError
+from .normalize import to_simplified
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,7 @@ class Case:
     path: tuple[int, ...] | None
     expect: tuple[str, ...]
     line: int
+    also: tuple[str, ...] = ()
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -38,14 +42,18 @@ def load_cases(path: Path) -> list[Case]:
             d = json.loads(raw)
             p = d.get("path")
             cases.append(Case(d["question"], d.get("kind", ""), d.get("doc", ""), tuple(p) if p is not None else None,
-                              tuple(d.get("expect", [])), n))
+                              tuple(d.get("expect", [])), n, tuple(d.get("also", []))))
         except (ValueError, KeyError, TypeError) as exc:
             raise KnowledgeError(path, f"is not a valid evaluation line ({exc})", n) from exc
     return cases
 
 
+_QUOTES = str.maketrans({q: '"' for q in "“”„‟「」『』〝〞＂'‘’"})
+
+
 def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+    """The form replies and expected answers are compared in: a quote or a script is no mistake."""
+    return to_simplified(unicodedata.normalize("NFKC", text)).translate(_QUOTES)
 
 
 def judge(case: Case, answer: Answer) -> str:
@@ -60,7 +68,8 @@ def judge(case: Case, answer: Answer) -> str:
     exact_only = case.kind == "section"
     place_ok = ref.path == case.path or (not exact_only and ref.path[: len(case.path)] == case.path)
     text = _norm(answer.text)
-    return "correct" if place_ok and all(_norm(e) in text for e in case.expect) else "wrong"
+    holds = all(_norm(e) in text for e in case.expect) or any(_norm(a) in text for a in case.also)
+    return "correct" if place_ok and holds else "wrong"
 
 
 @dataclass

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from . import lexicon
+
 CN = "零一二三四五六七八九十百千两"
-UNITS = (
-    "亿美元|万美元|美元|亿元|万元|千元|元|亿人次|万人次|人次|万人|人|个|件|家|册|名|所|次|项|批|届|位|户|"
-    "万吨|吨|千米|公里|平方公里|平方米|立方米|万亩|亩|公顷|千瓦|千克|公斤|斤|分钱|角|分|"
-    "套|篇|期|场|条|台|辆|座|支|部|本|种|类|万|亿|%|％|倍|周年|年|天|小时|岁|级|国|省|市|县"
-)
+UNITS = lexicon.alternation("units")
 NUMBER = re.compile(
     rf"(?:近|约|超过|逾)?(?:\d+(?:\.\d+)?|[{CN}]+)(?:多|余)?(?:{UNITS})(?:多|余)?(?:[（(][^）)]{{1,3}}[）)])?"
 )
@@ -19,14 +17,8 @@ DATE = re.compile(
     rf"(?:\d{{4}}|[{CN}〇]{{4}})年(?:\d{{1,2}}月)?|\d{{1,2}}月(?:\d{{1,2}}[日号])?|[{CN}]{{1,3}}月(?:[{CN}]{{1,3}}[日号])?"
     r"|年初|年中|年底|年末|上半年|下半年|春节|清明|中秋|国庆|元旦|去年|今年|明年"
 )
-TITLES = (
-    "副主任|主任|副部长|部长|副会长|名誉会长|会长|副主席|主席|副市长|市长|董事长|司长|组长|副组长|老师|"
-    "局长|书记|委员|理事长|秘书长|总理|处长|科长|校长|院长|教授|博士|港胞|侨商|华人|侨领|侨胞|同志|先生|女士"
-)
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜"
-    "崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤庄景温习李"
-)
+TITLES = lexicon.alternation("titles")
+SURNAMES = "".join(lexicon.items("surnames"))
 # A name is a surname and one or two characters; a third is dropped when it is a common verb/particle.
 NOT_NAME_END = set("举办参到带出任向捐荣获等为同亲率在对与和及的是也专讲赴来去主")
 PERSON = re.compile(rf"(?:{TITLES})([{SURNAMES}][\u4e00-\u9fff]{{1,2}})")

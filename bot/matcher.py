@@ -1,7 +1,7 @@
 """Answering: question → Answer, from a built store. Knows nothing of any channel.
 
-normalise → repair typos (homophones) → segment → weigh terms (IDF) → candidates from the
-full-text index → score by weighted coverage (exact, then rapidfuzz near-misses) → check the
+normalise → repair typos (homophones) → segment → weigh terms (the reports' IDF blended with
+general Chinese, see vocabulary.TermWeighting) → candidates from the full-text index → score by weighted coverage (exact, then rapidfuzz near-misses) → check the
 question's type against what the fact holds → answer, suggest, or decline.
 """
 
@@ -19,7 +19,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from . import features, reply, store
-from .analyzer import Analyzer
+from .analyzer import Analyzer, alias_words
 from .answer import Answer, Reference
 from .curated import KnowledgeError
 from .normalize import cjk_count, fold
@@ -31,6 +31,11 @@ SUGGEST_AT = 0.45  # below this: decline without suggestions
 FAQ_AT = 88  # rapidfuzz score (0–100) for an FAQ question to answer directly
 MAX_QUESTION_CHARS = 120
 MISS_PENALTY = 0.3
+TITLE_CREDIT = 1.0  # of a word's weight when the report's title holds it: every statement is about its subject
+PREVIOUS_CREDIT = 0.5  # when the sentence before holds it
+PART_CREDIT = 0.3  # of a word the reports never use, for the share a telling piece covers (赛事 of 体育赛事)
+ALIAS_CREDIT = 0.9  # of a word's weight when the text holds another name of it (aliases.csv)
+TELLING_AT = 0.40  # a question none of whose words weighs this much (政府 工作) cannot pick a statement
 TITLE_WORDS = frozenset("会长 主任 主席 部长 市长 组长 司长 局长 书记 理事长 秘书长 校长 院长 董事长".split())
 CANDIDATES = 80
 SUMMARY_FACTS = 4  # statements shown for a point without points of its own
@@ -63,6 +68,7 @@ WHAT_IS_MISSING = {"number": "具体数字", "date": "具体日期", "person": "
 # A figure for 多少: a number with its unit, not an ordinal (第二届 does not say how many took part).
 CARDINAL = re.compile(rf"(?<!第)(?<![\d.]){features.NUMBER.pattern}")
 PLACE_IN_CLAUSE = re.compile(r"[\u4e00-\u9fff](?:省|市|区|县|镇|乡|村|街道|大学|公园|广场|国|州|岛)|[赴到去在往]")
+ANAPHOR = re.compile(r"(?:这|那|该|此|其|他|她|它|上述|前者|后者|同年|当年|随后|此后|两(?:校|国|人|者|家|队))")
 FIRSTS = re.compile(r"第一[部个次家]|首[个部次家]|率先|唯一|首创|先河|之最|最[早先大长高]")
 ORGANISATION = re.compile(r"(?:会|所|局|办|院|中心|协会|广场|公司|集团|大学|学校|基金|政府|部门|报|网|团)")
 
@@ -123,10 +129,17 @@ class Engine:
         self._hold = store.hold(store_file)  # pruning after a later reload must not delete what serves
         self._local = threading.local()
         db = self._db()
+        aliases = list(db.execute("select alias, full from aliases")) if _has(db, "aliases") else []
         self.analyzer = Analyzer(
             {w: r for w, r in db.execute("select wrong, right from corrections")} if _has(db, "corrections") else {},
-            _synonym_groups(db), _words(db),
+            _synonym_groups(db), _words(db) + alias_words(aliases),
         )
+        # Either name of a thing stands for the other (GDP, 国内生产总值), both ways.
+        self.aliases: dict[str, list[str]] = {}
+        for alias, full in aliases:
+            a, f = self.analyzer.match_form(alias), self.analyzer.match_form(full)
+            self.aliases.setdefault(a, []).append(f)
+            self.aliases.setdefault(f, []).append(a)
         self.documents = {d: t for d, t in db.execute("select doc, title from documents")}
         self.doc_facts = dict(db.execute("select doc, facts from documents"))
         self.doc_match = {d: self.analyzer.match_form(t) for d, t in self.documents.items()}
@@ -258,17 +271,22 @@ class Engine:
             return self._faq_answer(question, faq)
         if not terms:
             return self._decline(question, "这份报告里没有找到相关内容。")
-        weights = {t: self.vocab.weight(t) for t in terms}
+        alts = {t: forms for t in terms if (forms := [f for f in self.aliases.get(t, ()) if f in self.vocab])}
+        # A word the reports never use weighs as the name they use for it (GDP as 国内生产总值).
+        weights = {t: self.vocab.weight(alts[t][0] if t in alts and t not in self.vocab else t) for t in terms}
         # A place the reports never name (无锡市), or a Latin name or abbreviation they never use
-        # (GDP, PPP): the question is about something else, whatever else matches.
-        elsewhere = [t for t in terms if t not in self.vocab and len(t) >= 2
+        # (PPP): the question is about something else, whatever else matches.
+        elsewhere = [t for t in terms if t not in self.vocab and t not in alts and len(t) >= 2
                      and (t.isascii() or self._names_a_place(t, match))]
         for t in elsewhere:
-            weights[t] = self.vocab.max_idf * 2
-        queries = self.vocab.fts_queries(terms)
-        facts = self._score_facts(terms, weights, queries)
-        sections = self._score_sections(terms, weights, queries)
-        return self._decide(question, qtype, terms, facts, sections, strict=bool(elsewhere))
+            weights[t] = 2.0  # twice the most a word can weigh
+        if max(weights.values()) < TELLING_AT:  # only everyday words (政府 工作 作): nothing says which statement
+            return self._decline(question, "问题里没有能确定内容的词，请说得具体一些。")
+        queries = self.vocab.fts_queries(terms + [f for forms in alts.values() for f in forms])
+        facts = self._score_facts(terms, weights, queries, alts)
+        sections = self._score_sections(terms, weights, queries, alts)
+        asked = terms + [f for forms in alts.values() for f in forms]  # what stands for what was asked
+        return self._decide(question, qtype, asked, facts, sections, strict=bool(elsewhere))
 
     def _match_faq(self, match: str) -> FaqRow | None:
         if not self._faq_strings:
@@ -312,36 +330,53 @@ class Engine:
         return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5]), r[6] or "") for r in rows]
 
     def _coverage(self, terms: list[str], weights: dict[str, float], text: str, context: str = "",
-                  background: str = "") -> float:
+                  background: str = "", title: str = "", alts: dict[str, list[str]] | None = None) -> float:
         """Share of the question's weight found in the text (exact, then near-miss), plus a small
         bonus for neighbouring terms that stand together, so 机制创新 beats 机制…创新."""
         total = sum(weights.values()) or 1.0
-        got = 0.0
+        got = own = 0.0  # own: found in the text or its headings, not only in the title or the sentence before
         worst_miss = 0.0  # the largest report word the text lacks: then it is about something else
         for t in terms:
             if t in text and not _only_deputy(t, text):
                 got += weights[t]
+            elif alts and any(a in text for a in alts.get(t, ())):  # another name of it (GDP: 国内生产总值)
+                got += weights[t] * ALIAS_CREDIT
             elif context and t in context:
                 # A year in a heading (2009年工作回顾) scopes everything under it; other words count half.
                 got += weights[t] * (0.9 if t.isdigit() else 0.5)
-            elif background and t in background:  # the report's title, the sentence before
-                got += weights[t] * 0.3
+            elif title and t in title:
+                # The report's subject is what every statement is about; a year in its title is not:
+                # a report reviews one year and plans the next.
+                got += weights[t] * (PREVIOUS_CREDIT if t.isdigit() else TITLE_CREDIT)
+                continue
+            elif background and t in background:  # the sentence before
+                got += weights[t] * PREVIOUS_CREDIT
+                continue
             elif len(t) >= 3 and fuzz.partial_ratio(t, text, score_cutoff=80):
                 got += weights[t] * 0.6
-            elif len(t) > 1 and t in self.vocab:
-                worst_miss = max(worst_miss, weights[t] / total)
-
+            elif PART_CREDIT and t not in self.vocab and (part := _longest_part(t, text, self.vocab.is_telling)):
+                # A word the reports never use (妻子, 体育赛事): the longest part of it the text holds (妻, 赛事).
+                got += weights[t] * PART_CREDIT * part / len(t)
+                continue
+            else:
+                if len(t) > 1 and (t in self.vocab or (alts and t in alts)):
+                    worst_miss = max(worst_miss, weights[t] / total)
+                continue
+            own += weights[t]
+        if not own:  # only the report's subject or the sentence before: the statement says nothing asked
+            return 0.0
         pairs = [a + b for a, b in zip(terms, terms[1:], strict=False)]
         together = sum(1 for p in pairs if p in text) / len(pairs) if pairs else 0.0
         return got / total + 0.05 * together - MISS_PENALTY * worst_miss
 
-    def _score_facts(self, terms: list[str], weights: dict[str, float], queries: list[tuple[str, int]]) -> list[Scored]:
+    def _score_facts(self, terms: list[str], weights: dict[str, float], queries: list[tuple[str, int]],
+                     alts: dict[str, list[str]]) -> list[Scored]:
         scored = []
         for f in self._candidates(queries):
             # The headings above a fact and the report's title say what it is about: 机制创新方面… / 2009年…
             context = self.heading_context.get((f.doc, f.path), "")
-            background = self.doc_match.get(f.doc, "") + " " + f.previous
-            scored.append(Scored(self._coverage(terms, weights, f.match_text, context, background), fact=f))
+            scored.append(Scored(self._coverage(terms, weights, f.match_text, context, f.previous,
+                                                self.doc_match.get(f.doc, ""), alts), fact=f))
         # Equally good statements from several reports: the report most about the question comes
         # first — the one where matching statements are the largest share of what it says.
         matching: Counter[str] = Counter(s.fact.doc for s in scored if s.fact and s.score >= SUGGEST_AT)
@@ -350,11 +385,11 @@ class Engine:
         return scored
 
     def _score_sections(self, terms: list[str], weights: dict[str, float],
-                        queries: list[tuple[str, int]]) -> list[Scored]:
+                        queries: list[tuple[str, int]], alts: dict[str, list[str]]) -> list[Scored]:
         rows = self._search("sections", "t.doc, t.path", queries)
         candidates = [self.sections[(doc, tuple(json.loads(path)))] for _, doc, path in rows]
         scored = [Scored(self._coverage(terms, weights, s.match_text, self.heading_context.get((s.doc, s.path[:-1]), ""),
-                                        self.doc_match.get(s.doc, "")), section=s)
+                                        title=self.doc_match.get(s.doc, ""), alts=alts), section=s)
                   for s in candidates if s.path != (0,)]
         scored.sort(key=lambda s: (-s.score, len(s.section.path) if s.section else 0))
         return [s for s in scored if s.score > 0]
@@ -368,15 +403,16 @@ class Engine:
         ref = self.reference(top.doc, top.path)
         return Answer(question, True, reply.fact_text([first], [ref]), [ref], score, [], [first])
 
-    @staticmethod
-    def _stands_out(facts: list[Scored]) -> bool:
-        """The best statement leads every statement elsewhere by a clear margin."""
+    def _stands_out(self, facts: list[Scored]) -> bool:
+        """The best statement leads every statement elsewhere by a clear margin: in another part of
+        the report or, in a report without parts, any other statement."""
         top = facts[0].fact
-        rest = [s.score for s in facts[1:] if s.fact and top and (s.fact.doc, s.fact.path) != (top.doc, top.path)]
+        assert top is not None
+        whole = (top.doc, ()) not in self.children or len(self.children[(top.doc, ())]) <= 1
+        rest = [s.score for s in facts[1:] if s.fact and (whole or (s.fact.doc, s.fact.path) != (top.doc, top.path))]
         return facts[0].score - max(rest, default=0.0) >= CLEAR_MARGIN
 
-    @staticmethod
-    def _fits(fact: FactRow, qtype: str, terms: list[str], ordinal: bool = False) -> bool:
+    def _fits(self, fact: FactRow, qtype: str, terms: list[str], asked: str, ordinal: bool = False) -> bool:
         """Does the fact hold what the question type asks for? A figure (or a place) must stand in a
         clause that names something asked about, so 起征点提高到多少 is not answered with 设立6项扣除."""
         feature = FEATURE_FOR.get(qtype)
@@ -384,7 +420,11 @@ class Engine:
             return True
         if qtype == "partner":  # 跟谁/哪家: a person or an organisation
             return bool(fact.features.get("people")) or bool(ORGANISATION.search(fact.text))
-        if not fact.features.get(feature):
+        # Names the tagger finds and the question does not hold: 谁 is answered by a person or an
+        # organisation, 哪里 by a place, with or without a title before the name.
+        found = [w for w, tag in self.analyzer.names(fact.match_text) if w not in asked and len(w) > 1
+                 and (tag.startswith("ns") if qtype == "place" else not tag.startswith("ns"))]
+        if not fact.features.get(feature) and not (found and qtype in ("person", "place")):
             return False
         if qtype == "person":  # 会长是谁 where only a 副会长 is named: the one asked about is not there
             return not any(_only_deputy(t, fact.match_text) for t in terms if t in TITLE_WORDS)
@@ -392,7 +432,9 @@ class Engine:
             return True
         words = [t for t in terms if len(t) > 1] or terms
         holds = PLACE_IN_CLAUSE if qtype == "place" else features.ORDINAL if ordinal else CARDINAL
-        return any(holds.search(c) and any(t in c for t in words) for c in re.split(r"[，,；;。]", fact.match_text))
+        clauses = re.split(r"[，,；;。]", fact.match_text)
+        return any((holds.search(c) or (qtype == "place" and any(w in c for w in found))) and any(t in c for t in words)
+                   for c in clauses)
 
     def _decide(self, question: str, qtype: str, terms: list[str], facts: list[Scored],
                 sections: list[Scored], strict: bool = False) -> Answer:
@@ -424,23 +466,25 @@ class Engine:
         """The best statements that hold what was asked, or a decline naming what is missing."""
         best = facts[0].score
         ordinal = "第几" in question
+        asked = self.analyzer.match_form(question)
         close = [s for s in facts if s.score >= best - 0.08]
-        fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms, ordinal)]
+        fitting = [s for s in close if s.fact and self._fits(s.fact, qtype, terms, asked, ordinal)]
         if not fitting and qtype in FEATURE_FOR:  # the figure asked for may stand a little lower
             fitting = [s for s in facts if s.score >= max(ANSWER_AT, best - 0.25)
-                       and s.fact and self._fits(s.fact, qtype, terms, ordinal)][:1]
+                       and s.fact and self._fits(s.fact, qtype, terms, asked, ordinal)][:1]
         if qtype == "distinction" and facts[0].fact:  # 有什么特别: a first, a best, an only, where the top is
             first = self._distinction(facts[0].fact, question, best)
             if first:
                 return first
         if fitting:
-            return self._fact_answer(question, qtype, fitting, best)
+            return self._fact_answer(question, qtype, fitting, best, terms)
         top = facts[0].fact
         assert top is not None
         return self._decline(question, f"报告提到了相关内容，但没有写明{WHAT_IS_MISSING[qtype]}：\n{top.text}",
                              self._suggestions(facts, sections))
 
-    def _fact_answer(self, question: str, qtype: str, fitting: list[Scored], score: float) -> Answer:
+    def _fact_answer(self, question: str, qtype: str, fitting: list[Scored], score: float,
+                     terms: list[str]) -> Answer:
         if qtype in ("list", "person", "summary"):
             chosen = fitting[:3]
         elif qtype == "":  # bare keywords: every statement that matches as well, up to two
@@ -449,8 +493,43 @@ class Engine:
             chosen = fitting[:1]
         facts = [s.fact for s in chosen if s.fact]
         refs = list(dict.fromkeys(self.reference(f.doc, f.path) for f in facts))
-        text = reply.fact_text([f.text for f in facts], refs)
-        return Answer(question, True, text, refs, score, [], [f.text for f in facts])
+        texts = [f.text for f in facts]
+        top = facts[0]
+        # A statement that reads only with its neighbour: one opening with a pronoun (这一群…, 其…)
+        # is shown after the sentence it points back to; one ending in a colon, before what it announces.
+        if ANAPHOR.match(top.match_text) and (before := self._neighbour(top, -1)):
+            texts.insert(0, before)
+        if top.text.rstrip().endswith(("：", ":")) and (after := self._neighbour(top, 1)):
+            texts.insert(texts.index(top.text) + 1, after)
+        text = reply.fact_text(texts, refs)
+        span = self._span(top, qtype, terms, self.analyzer.match_form(question), "第几" in question)
+        return Answer(question, True, text, refs, score, [], texts, span)
+
+    def _neighbour(self, fact: FactRow, step: int) -> str | None:
+        """The statement just before (-1) or after (1) a fact in its section, or None."""
+        row = self._db().execute("select text from facts where rowid = ? and doc = ? and path = ?",
+                                 (fact.rowid + step, fact.doc, json.dumps(list(fact.path)))).fetchone()
+        return row[0] if row else None
+
+    def _span(self, fact: FactRow, qtype: str, terms: list[str], asked: str, ordinal: bool) -> str | None:
+        """The item asked for as the statement writes it: the figure in the clause naming what was
+        asked, the first name, date or place the question does not already hold; None otherwise."""
+        if qtype == "number":
+            holds = features.ORDINAL if ordinal else CARDINAL
+            words = [t for t in terms if len(t) > 1] or terms
+            # The clause naming most of what was asked holds the figure: 发放困难补助39.2万元, not 走访456人次.
+            clauses = [c for c in re.split(r"[，,；;。]", fact.text) if holds.search(c)]
+            clauses.sort(key=lambda c: -sum(len(t) for t in words if t in self.analyzer.match_form(c)))
+            found = [m.group(0) for c in clauses[:1] for m in holds.finditer(c)]
+        elif qtype == "date":  # a written date before 去年, 年底
+            found = sorted(features.dates(fact.text), key=lambda d: not re.search(r"\d", d))
+        elif qtype in ("person", "partner", "place"):
+            tagged = [w for w, tag in self.analyzer.names(fact.match_text) if tag.startswith("ns") == (qtype == "place")]
+            known = fact.features.get("places" if qtype == "place" else "people", [])
+            found = [w for w in [*known, *tagged] if len(w) > 1]
+        else:
+            return None
+        return next((f for f in found if f in fact.text and fold(f) not in asked), None)
 
     def _suggestions(self, facts: list[Scored], sections: list[Scored]) -> list[str]:
         """Headings near the question: pressing one shows that section, which always answers."""
@@ -472,6 +551,19 @@ class Engine:
 def _only_deputy(term: str, text: str) -> bool:
     """会长 asked, only 副会长 written: the report names the deputy, not the one asked about."""
     return term[0] != "副" and term in TITLE_WORDS and text.count(term) == text.count("副" + term)
+
+
+def _longest_part(word: str, text: str, telling: Callable[[str], bool]) -> int:
+    """Characters of the longest telling piece of a Chinese word standing in the text: two or more,
+    or one of a two-character word (妻 of 妻子); 0 for a Latin word or when none is there."""
+    if len(word) < 2 or word.isascii():
+        return 0
+    for n in range(len(word) - 1, 0, -1):
+        if n == 1 and len(word) > 2:
+            return 0
+        if any(word[i : i + n] in text and telling(word[i : i + n]) for i in range(len(word) - n + 1)):
+            return n
+    return 0
 
 
 def question_type(match: str) -> str:

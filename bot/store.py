@@ -29,7 +29,7 @@ from typing import IO
 import sqlite_utils
 
 from . import features
-from .analyzer import Analyzer, index_terms, pinyin_key
+from .analyzer import Analyzer, alias_words, index_terms, pinyin_key
 from .config import usable_cpus
 from .curated import CURATED_FILES, FAQ_FILE, Curated, KnowledgeError, decode_text, read_curated
 from .parser import ParsedReport, parse_file
@@ -42,7 +42,7 @@ try:
 except ImportError:  # Windows: no locks; stale temporary files stay and pruning trusts the count
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = "12"  # bump when the store layout or the analysis changes
+SCHEMA_VERSION = "13"  # bump when the store layout or the analysis changes
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
 KEEP_STORES = 2
@@ -107,7 +107,8 @@ def analyzer_for(curated: Curated) -> Analyzer:
     all_corrections: dict[str, str] = {}
     for c in curated.corrections:
         all_corrections.setdefault(c.wrong, c.right)
-    return Analyzer(all_corrections, curated.synonyms, curated.words)
+    return Analyzer(all_corrections, curated.synonyms,
+                    curated.words + alias_words([(a, f) for a, forms in curated.aliases for f in forms]))
 
 
 # Worker state for parallel builds: each process loads jieba once.
@@ -306,6 +307,7 @@ def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callab
     )
     db["corrections"].insert_all([c.__dict__ for c in curated.corrections])
     db["words"].insert_all([{"word": w, "freq": f, "tag": t} for w, f, t in curated.words])
+    db["aliases"].insert_all([{"alias": a, "full": f} for a, forms in curated.aliases for f in forms])
     db["faq"].insert_all([_faq_row(e) for e in curated.faq])
     _index(db)
     db["meta"].insert_all([

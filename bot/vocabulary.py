@@ -8,22 +8,76 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
 
 from .analyzer import QUESTION_WORDS, Analyzer, char_pinyin
 
-EVERYDAY_FREQ = 10000  # in jieba's dictionary (问题 55563, 解决 14468; 电话 8354, 出生 1979)
-OOV_WEIGHT = 0.7  # of the largest IDF: a word the reports never use
 FUNCTION_CHARS = frozenset("是的了在有和与及也都就还又被把对为给吗呢吧啊呀么")
 COMMON_SHARE, COMMON_MIN = 0.005, 200  # a term in more facts than this does not pick candidates alone
 PAIR_TERMS = 4  # statements holding two of the question's four rarest words are candidates first
 
 
+@dataclass(frozen=True)
+class TermWeighting:
+    """How much a question's word says: the reports' own IDF blended with general Chinese.
+
+    One report is a small sample: most of its words occur once, so by its own statistics 现在 or
+    位置 weigh as much as 赤字率. The background is jieba's IDF table of general Chinese (its
+    `analyse/idf.txt`), a prior whose share shrinks as the store grows and its own statistics
+    become reliable:
+
+        weight = ((1 - share) * report_idf / max_report_idf + share * general_idf / max_general_idf)
+                 * (single_char if the word is one character)
+        share  = background_floor + (1 - background_floor) * prior_facts / (prior_facts + facts)
+    """
+
+    background_floor: float = 0.2  # the background's share in an archive far larger than prior_facts
+    prior_facts: int = 30  # a store of this many statements is weighed half by its own statistics
+    unseen_in_reports: float = 0.7  # report-IDF share of a word no statement holds
+    single_char: float = 0.5  # one character says less than the words it is part of
+    floor: float = 0.02  # no word weighs nothing
+    telling_from: float = 7.0  # general IDF from which a piece of an unknown word stands for it (赛事 9.3, 工作 4.2)
+
+    def background_share(self, facts: int) -> float:
+        return self.background_floor + (1 - self.background_floor) * self.prior_facts / (self.prior_facts + facts)
+
+
+# Words at least this rare in general Chinese all weigh as rare (jieba gives unknown words the
+# median, 11.95); keeping only the commoner ones keeps the table small in memory.
+GENERAL_RARE_FROM = 11.0
+
+
+@lru_cache(maxsize=1)
+def general_idf() -> tuple[dict[str, float], float, float]:
+    """jieba's general-Chinese IDF for the commoner words, the value for all others, the largest."""
+    table: dict[str, float] = {}
+    values = []
+    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            word, _, value = line.rstrip().partition(" ")
+            idf = float(value)
+            values.append(idf)
+            if idf < GENERAL_RARE_FROM:
+                table[word] = idf
+    values.sort()
+    return table, values[len(values) // 2], values[-1]
+
+
 class Vocabulary:
     """Document frequencies and pinyin of every term the reports use."""
 
-    def __init__(self, db: sqlite3.Connection, analyzer: Analyzer, n_facts: int):
+    def __init__(self, db: sqlite3.Connection, analyzer: Analyzer, n_facts: int,
+                 weighting: TermWeighting = TermWeighting()):
         self.analyzer = analyzer
         self.n_facts = n_facts
+        self.weighting = weighting
+        self.general, self.general_unknown, self.general_max = general_idf()
+        self.share = weighting.background_share(n_facts)
         self.df: dict[str, int] = dict(db.execute("select term, df from vocab"))
         self.by_pinyin: dict[str, list[str]] = {}
         for term, py in db.execute("select term, pinyin from vocab where pinyin is not null"):
@@ -34,17 +88,18 @@ class Vocabulary:
         return term in self.df
 
     def weight(self, term: str) -> float:
+        """0–1: how much finding the word in a statement says (see TermWeighting)."""
+        w = self.weighting
         df = self.df.get(term)
-        if df is None:
-            # Not a word of the reports: a concept they do not contain, or a fragment of one of
-            # their words. Single characters mean little; longer words weigh like rare ones.
-            if len(term) == 1:
-                return 0.3
-            # 问题, 解决: too everyday to mean the question is about something the reports lack.
-            everyday = self.analyzer.general_frequency(term) >= EVERYDAY_FREQ
-            return self.max_idf * OOV_WEIGHT * (0.5 if everyday else 1.0)
-        idf = math.log((self.n_facts + 1) / (df + 0.5))
-        return max(idf, 0.2) * (0.5 if len(term) == 1 else 1.0)
+        # A word no statement holds: a concept the reports lack, or a fragment of one of their words.
+        own = w.unseen_in_reports if df is None else max(math.log((self.n_facts + 1) / (df + 0.5)), 0.0) / self.max_idf
+        general = self.general.get(term, self.general_unknown) / self.general_max
+        blended = (1 - self.share) * own + self.share * general
+        return max(blended * (w.single_char if len(term) == 1 else 1.0), w.floor)
+
+    def is_telling(self, piece: str) -> bool:
+        """A piece of a word that says something in general Chinese (赛事 of 体育赛事, not 工作 of 工作人员)."""
+        return self.general.get(piece, self.general_unknown) >= self.weighting.telling_from
 
     def repair_typos(self, match: str) -> str:
         """Replace a character that makes a report word sound-alike but not itself (华桥 → 华侨).
@@ -90,6 +145,9 @@ class Vocabulary:
         """Split a word the reports do not use into report words it contains (困难户 → 困难 + 户)."""
         out: list[str] = []
         for t in terms:
+            if t not in self.df and not self.analyzer.is_common_word(t):
+                # jieba glued a question word to a content character (拿多少钱来 → 钱来): keep the content.
+                t = t.strip("".join(w for w in QUESTION_WORDS if len(w) == 1)) or t
             if t in self.df or len(t) < 2 or not t.isalpha() or t.isascii():
                 out.append(t)
                 continue

@@ -68,7 +68,8 @@ def test_known_but_missing_detail_is_declined_with_the_related_fact(shipped_engi
 
 def test_json_contract(shipped_engine):
     data = shipped_engine.ask("合同外资引进了多少").to_json()
-    assert set(data) == {"question", "answered", "answer", "references", "score", "suggestions"}
+    assert set(data) == {"question", "answered", "answer", "span", "references", "score", "suggestions"}
+    assert data["span"] == "35亿美元"
     assert set(data["references"][0]) == {"doc", "title", "path", "label"}
     assert data["references"][0]["path"] == [1, 1]
 
@@ -102,8 +103,8 @@ def two_report_engine(tmp_path_factory):
 def test_second_document_answers_from_the_right_one(two_report_engine):
     report = evaluate(two_report_engine, load_cases(EVAL / "gov2019.jsonl"))
     print(report.table())
-    assert report.rate("correct") >= 0.88
-    assert report.rate("wrong") <= 0.03
+    assert report.rate("correct") >= 0.91
+    assert report.rate("wrong") <= 0.02
 
 
 def test_seed_questions_still_right_with_second_document(two_report_engine):
@@ -122,8 +123,8 @@ def test_held_out_questions_on_the_seed_report(shipped_engine):
     """Questions written apart from the tuning set, by someone who never saw the matcher."""
     report = evaluate(shipped_engine, load_cases(EVAL / "holdout" / "qiaowu.jsonl"))
     print(report.table())
-    assert report.rate("correct") >= 0.96
-    assert report.rate("wrong") <= 0.01
+    assert report.rate("correct") >= 0.98
+    assert report.rate("wrong") <= 0.0
 
 
 def test_held_out_government_report_never_tuned_for(tmp_path_factory):
@@ -152,3 +153,15 @@ def test_second_held_out_set(tmp_path_factory, report_file, questions, min_corre
     print(report.table())
     assert report.rate("correct") >= min_correct
     assert report.rate("wrong") <= max_wrong
+
+
+def test_sealed_set_written_after_the_matcher_changes(tmp_path_factory):
+    """Written from the report alone and run once at the end (92.7% / 2.4%); never tuned on."""
+    knowledge = tmp_path_factory.mktemp("knowledge")
+    shutil.copytree(REPO / "knowledge", knowledge, dirs_exist_ok=True)
+    shutil.copy(EVAL / "sealed" / "gov2021.txt", knowledge / "gov2021.txt")
+    engine = Engine.open(knowledge, tmp_path_factory.mktemp("data"))
+    report = evaluate(engine, load_cases(EVAL / "sealed" / "gov2021.jsonl"))
+    print(report.table())
+    assert report.rate("correct") >= 0.92
+    assert report.rate("wrong") <= 0.03

@@ -49,7 +49,7 @@ def test_ask_jsonl_one_object_per_line_in_order(env):
     assert [r["question"] for r in rows] == questions
     assert [r["answered"] for r in rows] == [True, False, False, False, False, False, True, False]
     for r in rows:
-        assert set(r) == {"question", "answered", "answer", "references", "score", "suggestions"}
+        assert set(r) == {"question", "answered", "answer", "span", "references", "score", "suggestions"}
 
 
 def test_build_reports_counts(env):
