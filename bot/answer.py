@@ -13,6 +13,7 @@ class Reference:
     title: str
     path: tuple[int, ...]
     label: str
+    about: str = ""  # the report's year and issuer when its title does not say them (not in the JSON)
 
     def to_json(self) -> dict:
         return {"doc": self.doc, "title": self.title, "path": list(self.path), "label": self.label}

@@ -142,7 +142,9 @@ class Engine:
             self.aliases.setdefault(f, []).append(a)
         self.documents = {d: t for d, t in db.execute("select doc, title from documents")}
         self.doc_facts = dict(db.execute("select doc, facts from documents"))
-        self.doc_match = {d: self.analyzer.match_form(t) for d, t in self.documents.items()}
+        self.doc_about = _doc_about(db, self.documents)
+        # The report's subject: its title and its issuer (南昌市侨办 where the text says 我市).
+        self.doc_match = {d: self.analyzer.match_form(f"{t} {self.doc_about.get(d, '')}") for d, t in self.documents.items()}
         self.n_facts = db.execute("select count(*) from facts").fetchone()[0]
         self.sections: dict[tuple[str, tuple[int, ...]], SectionRow] = {}
         for doc, path, heading, title, label, match_text, body, openings in db.execute(
@@ -221,7 +223,7 @@ class Engine:
     def reference(self, doc: str, path: tuple[int, ...]) -> Reference:
         section = self.sections.get((doc, path))
         label = section.label if section else ""
-        return Reference(doc, self.documents.get(doc, doc), path, label)
+        return Reference(doc, self.documents.get(doc, doc), path, label, self.doc_about.get(doc, ""))
 
     def show_section(self, doc: str, path: tuple[int, ...], question: str = "", terms: list[str] | None = None) -> Answer:
         """A section's summary: its points' titles and key facts, or for a point without points its
@@ -579,6 +581,21 @@ def _key_fact(body: list[str]) -> str:
         if re.search(r"\d", b):
             return b
     return body[0] if body else ""
+
+
+def _doc_about(db: sqlite3.Connection, titles: dict[str, str]) -> dict[str, str]:
+    """Each report's year and issuer, as far as its title does not already say them."""
+    about = {}
+    for doc, year, issuer in db.execute("select doc, year, issuer from documents"):
+        title = titles.get(doc, "")
+        parts = []
+        if year and str(year) not in title:
+            parts.append(f"{year}年")
+        if issuer and issuer not in title:
+            parts.append(issuer)
+        if parts:
+            about[doc] = "，".join(parts)
+    return about
 
 
 def _has(db: sqlite3.Connection, table: str) -> bool:

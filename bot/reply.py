@@ -14,7 +14,8 @@ SUGGEST = "你可能想问："
 
 
 def source_line(ref: Reference) -> str:
-    return f"{SOURCE}{ref.title} › {ref.label}" if ref.label else f"{SOURCE}{ref.title}"
+    report = f"{ref.title}（{ref.about}）" if ref.about else ref.title
+    return f"{SOURCE}{report} › {ref.label}" if ref.label else f"{SOURCE}{report}"
 
 
 def fact_text(facts: list[str], refs: list[Reference]) -> str:
@@ -50,11 +51,18 @@ def to_plain(answer: Answer) -> str:
 
 
 def to_html(answer: Answer) -> str:
-    """Telegram HTML: every dynamic string escaped; the source line in italics."""
+    """Telegram HTML: every dynamic string escaped; the source line in italics; the asked item
+    (the answer's span) in bold where it first stands."""
     out = []
+    # Only a span with a figure or a Chinese character: a Latin one might match inside an entity.
+    telling = answer.answered and answer.span and re.search(r"[\d\u3400-\u9fff]", answer.span)
+    span = html.escape(answer.span or "", quote=False) if telling else ""
     for line in answer.text.split("\n"):
         escaped = html.escape(line, quote=False)
-        if line.startswith(SOURCE):
+        if span and span in escaped and not line.startswith((SOURCE, "【")):
+            out.append(escaped.replace(span, f"<b>{span}</b>", 1))
+            span = ""
+        elif line.startswith(SOURCE):
             out.append(f"<i>{escaped}</i>")
         elif line.startswith("【") and line.endswith("】"):
             out.append(f"<b>{escaped}</b>")

@@ -23,3 +23,10 @@ def test_no_span_without_a_single_item(shipped_engine, question):
     answer = shipped_engine.ask(question)
     assert answer.span is None
     assert answer.to_json()["span"] is None
+
+
+def test_telegram_reply_shows_the_asked_item_in_bold(shipped_engine):
+    from bot.reply import to_html
+
+    markup = to_html(shipped_engine.ask("合同外资引进了多少"))
+    assert markup.count("<b>35亿美元</b>") == 1 and "<i>出处：" in markup

@@ -127,11 +127,17 @@ def test_held_out_questions_on_the_seed_report(shipped_engine):
     assert report.rate("wrong") <= 0.0
 
 
-def test_held_out_government_report_never_tuned_for(tmp_path_factory):
+def engine_beside_shipped(tmp_path_factory, report: Path | None) -> Engine:
+    """An engine over the shipped knowledge with one more report beside it (or none)."""
     knowledge = tmp_path_factory.mktemp("knowledge")
     shutil.copytree(REPO / "knowledge", knowledge, dirs_exist_ok=True)
-    shutil.copy(EVAL / "holdout" / "gov2010.txt", knowledge / "gov2010.txt")
-    engine = Engine.open(knowledge, tmp_path_factory.mktemp("data"))
+    if report is not None:
+        shutil.copy(report, knowledge / report.name)
+    return Engine.open(knowledge, tmp_path_factory.mktemp("data"))
+
+
+def test_held_out_government_report_never_tuned_for(tmp_path_factory):
+    engine = engine_beside_shipped(tmp_path_factory, EVAL / "holdout" / "gov2010.txt")
     report = evaluate(engine, load_cases(EVAL / "holdout" / "gov2010.jsonl"))
     print(report.table())
     assert report.rate("correct") >= 0.85
@@ -144,11 +150,7 @@ def test_held_out_government_report_never_tuned_for(tmp_path_factory):
 ])
 def test_second_held_out_set(tmp_path_factory, report_file, questions, min_correct, max_wrong):
     """Written last, by someone told to ask about secondary details: the least flattering figures."""
-    knowledge = tmp_path_factory.mktemp("knowledge")
-    shutil.copytree(REPO / "knowledge", knowledge, dirs_exist_ok=True)
-    if report_file:
-        shutil.copy(EVAL / "holdout2" / report_file, knowledge / report_file)
-    engine = Engine.open(knowledge, tmp_path_factory.mktemp("data"))
+    engine = engine_beside_shipped(tmp_path_factory, EVAL / "holdout2" / report_file if report_file else None)
     report = evaluate(engine, load_cases(EVAL / "holdout2" / questions))
     print(report.table())
     assert report.rate("correct") >= min_correct
@@ -157,10 +159,7 @@ def test_second_held_out_set(tmp_path_factory, report_file, questions, min_corre
 
 def test_sealed_set_written_after_the_matcher_changes(tmp_path_factory):
     """Written from the report alone and run once at the end (92.7% / 2.4%); never tuned on."""
-    knowledge = tmp_path_factory.mktemp("knowledge")
-    shutil.copytree(REPO / "knowledge", knowledge, dirs_exist_ok=True)
-    shutil.copy(EVAL / "sealed" / "gov2021.txt", knowledge / "gov2021.txt")
-    engine = Engine.open(knowledge, tmp_path_factory.mktemp("data"))
+    engine = engine_beside_shipped(tmp_path_factory, EVAL / "sealed" / "gov2021.txt")
     report = evaluate(engine, load_cases(EVAL / "sealed" / "gov2021.jsonl"))
     print(report.table())
     assert report.rate("correct") >= 0.92

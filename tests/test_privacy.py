@@ -304,24 +304,30 @@ def test_a_token_the_api_refuses_prints_no_part_of_it(fake_api: FakeBotAPI, tmp_
     assert not token_parts_in(output, token), output
 
 
+def run_bot_and_ask(fake: FakeBotAPI, tmp_path: Path, level: str, texts: list[str]) -> tuple[str, str]:
+    """`qiaobot run` against the fake at a log level: each text asked and answered, then SIGTERM;
+    what the process printed (stdout, stderr)."""
+    environment = dict(os.environ, TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
+                       BOT_DATA_DIR=str(tmp_path / "data"), BOT_KNOWLEDGE_DIR=str(REPO / "knowledge"),
+                       LOG_LEVEL=level, PYTHONPATH=str(REPO))
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=environment, cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for text in texts:
+            asyncio.run(fake.reply_to(fake.send_text(USER_ID, text), timeout=60))
+        process.send_signal(signal.SIGTERM)
+        return process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
 def test_a_running_bot_at_debug_prints_no_part_of_the_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     token = random_token()
     with FakeBotAPI(token=token) as fake:
         fake.inject("getUpdates", "500")  # an error on the way is logged with its request
-        environment = dict(os.environ, TELEGRAM_BOT_TOKEN=token, TELEGRAM_API_BASE_URL=fake.base_url,
-                           BOT_DATA_DIR=str(tmp_path / "data"), BOT_KNOWLEDGE_DIR=str(REPO / "knowledge"),
-                           LOG_LEVEL="DEBUG", PYTHONPATH=str(REPO))
-        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=environment, cwd=tmp_path,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            message = fake.send_text(USER_ID, "合同外资引进了多少？")
-            asyncio.run(fake.reply_to(message, timeout=60))
-            process.send_signal(signal.SIGTERM)
-            out, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
+        out, err = run_bot_and_ask(fake, tmp_path, "DEBUG", ["合同外资引进了多少？"])
     assert "getUpdates" in err and "合同外资" in err  # DEBUG shows message contents, as documented
     assert not token_parts_in(out + err, token)
 
@@ -330,20 +336,7 @@ def test_at_info_no_user_text_name_or_id_is_logged(tmp_path: Path, monkeypatch: 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     with FakeBotAPI() as fake:
         fake.inject("getUpdates", "500")
-        environment = dict(os.environ, TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_BASE_URL=fake.base_url,
-                           BOT_DATA_DIR=str(tmp_path / "data"), BOT_KNOWLEDGE_DIR=str(REPO / "knowledge"),
-                           LOG_LEVEL="INFO", PYTHONPATH=str(REPO))
-        process = subprocess.Popen([sys.executable, "-m", "bot", "run"], env=environment, cwd=tmp_path,
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            for text in ("合同外资引进了多少？", "/forget", "/nosuchcommand"):
-                message = fake.send_text(USER_ID, text)
-                asyncio.run(fake.reply_to(message, timeout=60))
-            process.send_signal(signal.SIGTERM)
-            out, err = process.communicate(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
+        out, err = run_bot_and_ask(fake, tmp_path, "INFO", ["合同外资引进了多少？", "/forget", "/nosuchcommand"])
     assert "INFO" in err  # the level works: start-up lines are there
     first_name = fake.user(USER_ID)["first_name"]
     for secret in ("合同外资", "nosuchcommand", str(USER_ID), first_name):

@@ -56,3 +56,18 @@ def test_outline_prints_one_report_tree_with_statement_counts(folder):
 def test_outline_of_an_unknown_report_is_a_usage_error(folder):
     out = qiaobot(folder, "--outline", "nowhere")
     assert out.returncode == 2 and "nowhere" in out.stderr and "nanchang-2023" in out.stderr
+
+
+def test_references_name_the_reports_year_and_issuer_and_the_issuer_finds_it(tmp_path):
+    from bot.matcher import Engine
+
+    knowledge = tmp_path / "k"
+    knowledge.mkdir()
+    (knowledge / "a.txt").write_text("区侨联工作总结\n一、联谊\n全年接待海外侨胞来访团组58批次。\n"
+                                     "温州市鹿城区归国华侨联合会\n2023年12月20日\n", encoding="utf-8")
+    (knowledge / "b.txt").write_text("某县侨办工作总结\n一、联谊\n全年接待海外侨胞来访团组12批次。\n", encoding="utf-8")
+    engine = Engine.open(knowledge, tmp_path / "data")
+    answer = engine.ask("鹿城区接待了多少海外侨胞来访团组")
+    assert answer.answered and "58批次" in answer.text
+    assert answer.references[0].doc == "a"
+    assert "出处：区侨联工作总结（温州市鹿城区归国华侨联合会）" in answer.text  # the source names the issuer

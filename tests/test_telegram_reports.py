@@ -108,3 +108,19 @@ async def test_sections_with_several_reports_asks_which_and_stays_within_limits(
     fake_api.press(USER, edited.result if isinstance(edited.result, dict) else listing.result, part)
     (shown,) = await fake_api.wait_for("sendMessage", since=since, chat_id=USER, timeout=30)
     assert "主要工作" in shown.result["text"] and len(buttons(shown)) <= 30
+
+
+async def test_a_locked_question_log_never_holds_up_the_answer(fake_api, bot, bot_settings) -> None:
+    import sqlite3
+
+    assert "35亿美元" in await say(fake_api, "合同外资引进了多少？")  # the log exists and works
+    blocker = sqlite3.connect(bot_settings.data_dir / "activity.sqlite3", timeout=1, isolation_level=None)
+    blocker.execute("begin exclusive")  # another process holding the log, as a backup tool might
+    try:
+        locked = await fake_api.reply_to(fake_api.send_text(USER, "侨商会换届是谁来祝贺的？"), timeout=30)
+        assert "周向群" in locked.result["text"] and not buttons(locked)  # no row to point buttons at
+    finally:
+        blocker.execute("rollback")
+        blocker.close()
+    stats = await say(fake_api, "/stats", ADMIN)
+    assert "没能记入日志" in stats

@@ -24,6 +24,7 @@ _COUNTER = re.compile(r"^(?:第\s*\d+\s*页(?:\s*[,，/]?\s*共\s*\d+\s*页)?|�
 # The issuing office: a place (省/市/区/县…, or 某/XX standing for one) and its 侨办, 外侨办 or 侨联.
 ISSUER = re.compile(r"(?:[\u4e00-\u9fffXx]{1,10}?(?:省|市|区|县|州|旗|盟))?(?:人民政府)?"
                     r"(?:外事侨务办公室|外事办公室|侨务办公室|外侨办|侨办|归国华侨联合会|侨联)")
+_PLACED = re.compile(r"[\u4e00-\u9fffXx]{1,10}?(?:省|市|区|县|州|旗|盟)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
 _NUMBERED = re.compile(r"[（(]?(?:第?[一二三四五六七八九十]{1,3}(?:部分|章|节)|[一二三四五六七八九十\d①-⑳]{1,3}[、.．）)是])")
 TOP_LINES = 8  # front matter stands before the body: within the first non-empty lines of the text
@@ -103,9 +104,9 @@ def report_year(title: str, first_paragraph: str) -> int | None:
 
 
 def report_issuer(title: str, surroundings: list[str]) -> str:
-    """The issuing office named in the title, else in a byline or the signature."""
-    for text in (title, *surroundings):
-        m = ISSUER.search(text)
-        if m:
-            return m.group(0)
-    return ""
+    """The issuing office named in the title, else in a byline or the signature; one that names
+    its place wins over one that does not (温州市鹿城区归国华侨联合会 in the signature over 侨联 in
+    the title)."""
+    found = [m.group(0) for text in (title, *surroundings) if (m := ISSUER.search(text))]
+    placed = [f for f in found if _PLACED.match(f)]
+    return (placed or found or [""])[0]

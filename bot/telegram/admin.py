@@ -90,6 +90,8 @@ async def stats_command(update: Update, context: Context) -> None:
     day, week = activity.stats(DAY), activity.stats(WEEK)
     lines = ["<b>提问统计</b>", _stats_line("最近一天", day), _stats_line("最近一周", week),
              f"提问和评价保留 {activity.retention_days} 天后自动删除；用户发送 /forget 可随时删除自己的记录。"]
+    if context.bot_data.log_failures:
+        lines.append(f"⚠️ 启动以来有 {context.bot_data.log_failures} 个问题已回答但没能记入日志（磁盘满或日志被占用）。")
     if week.top:
         lines += ["", "<b>一周内常问的问题</b>"]
         lines += [f"{n}. {html.escape(short(q, 60))}（{count} 次）" for n, (q, count) in enumerate(week.top, 1)]

@@ -35,6 +35,7 @@ class BotData:
     generation: str = ""  # of the knowledge the outline buttons point into
     admin_menus: set[int] = field(default_factory=set)
     conversation: Conversation = field(default_factory=Conversation)  # follow-ups and small talk, per chat and user
+    log_failures: int = 0  # questions answered but not logged (a full disk, a locked log), shown in /stats
     startup_warning: str | None = None  # the knowledge did not build at start: the last good store serves
 
     def use(self, engine: Engine) -> None:

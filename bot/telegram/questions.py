@@ -20,6 +20,7 @@ from .texts import FAQ_EXPIRED, FAQ_PROMPT, short
 log = logging.getLogger(__name__)
 
 MAX_SUGGESTIONS = 4
+LOG_WAIT = 1.0  # seconds an answer waits for the question log at most
 
 
 def addressed_question(message: Message, bot: Bot) -> str | None:
@@ -39,8 +40,11 @@ def addressed_question(message: Message, bot: Bot) -> str | None:
     return text.replace(mentioned, " ", 1).strip() if mentioned else text.strip()
 
 
-def answer_keyboard(answer: Answer, log_id: int) -> InlineKeyboardMarkup | None:
-    """"你可能想问" suggestions as buttons, and 👍/👎 under an answer."""
+def answer_keyboard(answer: Answer, log_id: int | None) -> InlineKeyboardMarkup | None:
+    """"你可能想问" suggestions as buttons, and 👍/👎 under an answer; none when the question could
+    not be logged (the buttons name its log row; the suggestions are in the text anyway)."""
+    if log_id is None:
+        return None
     rows = [[InlineKeyboardButton(f"❓ {short(s)}", callback_data=f"sg:{log_id}:{i}")]
             for i, s in enumerate(answer.suggestions[:MAX_SUGGESTIONS])]
     if answer.answered:
@@ -60,8 +64,20 @@ async def answer_question(update: Update, context: Context, question: str, chann
     if answer.kind == "smalltalk":  # a greeting is neither a question to count nor one to rate
         await send_long_html(context.bot, chat.id, to_html(answer), reply_to, None)
         return
-    log_id = data.activity.log_question(user.id, chat.id, channel, answer)
+    log_id = await logged(data, user.id, chat.id, channel, answer)
     await send_long_html(context.bot, chat.id, to_html(answer), reply_to, answer_keyboard(answer, log_id))
+
+
+async def logged(data: BotData, user_id: int, chat_id: int, channel: str, answer: Answer) -> int | None:
+    """Log the question without letting the log hold up the answer: a full disk, a locked or
+    broken log gives up after LOG_WAIT seconds, is counted in /stats, and the answer goes out."""
+    try:
+        return await asyncio.wait_for(
+            asyncio.to_thread(data.activity.log_question, user_id, chat_id, channel, answer), LOG_WAIT)
+    except Exception as exc:  # TimeoutError, sqlite3.Error, OSError: bookkeeping, never the answer
+        data.log_failures += 1
+        log.warning("question not logged (%s); answered anyway", type(exc).__name__)
+        return None
 
 
 def _replies_to_faq_prompt(message: Message, bot: Bot) -> bool:
