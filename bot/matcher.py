@@ -143,6 +143,7 @@ class Engine:
         self.documents = {d: t for d, t in db.execute("select doc, title from documents")}
         self.doc_facts = dict(db.execute("select doc, facts from documents"))
         self.doc_about = _doc_about(db, self.documents)
+        self.doc_year = {d: y or 0 for d, y in db.execute("select doc, year from documents")}
         # The report's subject: its title and its issuer (南昌市侨办 where the text says 我市).
         self.doc_match = {d: self.analyzer.match_form(f"{t} {self.doc_about.get(d, '')}") for d, t in self.documents.items()}
         self.n_facts = db.execute("select count(*) from facts").fetchone()[0]
@@ -383,7 +384,9 @@ class Engine:
         # first — the one where matching statements are the largest share of what it says.
         matching: Counter[str] = Counter(s.fact.doc for s in scored if s.fact and s.score >= SUGGEST_AT)
         salience = {doc: n / max(self.doc_facts.get(doc, 1), 1) for doc, n in matching.items()}
-        scored.sort(key=lambda s: (-round(s.score, 2), -salience.get(s.fact.doc, 0.0) if s.fact else 0.0))
+        # When nothing else decides, the newest report speaks first.
+        scored.sort(key=lambda s: (-round(s.score, 2), -salience.get(s.fact.doc, 0.0) if s.fact else 0.0,
+                                   -self.doc_year.get(s.fact.doc, 0) if s.fact else 0))
         return scored
 
     def _score_sections(self, terms: list[str], weights: dict[str, float],
@@ -504,8 +507,22 @@ class Engine:
         if top.text.rstrip().endswith(("：", ":")) and (after := self._neighbour(top, 1)):
             texts.insert(texts.index(top.text) + 1, after)
         text = reply.fact_text(texts, refs)
+        others = self._other_reports(fitting, top) if len(chosen) == 1 else []
+        if others:
+            text += "\n" + reply.OTHERS + "、".join(f"《{self.documents[d]}》" for d in others)
         span = self._span(top, qtype, terms, self.analyzer.match_form(question), "第几" in question)
-        return Answer(question, True, text, refs, score, [], texts, span)
+        suggestions = [f"{self.documents[d]} {question}" for d in others]  # a button each: asked of that report
+        return Answer(question, True, text, refs, score, suggestions, texts, span)
+
+    def _other_reports(self, fitting: list[Scored], top: FactRow) -> list[str]:
+        """Other reports that answer as well with something else (another year's figure): named
+        under the answer, so a reader knows the one quoted is not the only one."""
+        others: list[str] = []
+        for s in fitting:
+            f = s.fact
+            if f and f.doc != top.doc and f.doc not in others and f.match_text != top.match_text:
+                others.append(f.doc)
+        return others[:3]
 
     def _neighbour(self, fact: FactRow, step: int) -> str | None:
         """The statement just before (-1) or after (1) a fact in its section, or None."""

@@ -11,6 +11,7 @@ TELEGRAM_LIMIT = 4096
 FACT_CHARS = 160  # a key fact in a section summary is cut here
 SOURCE = "出处："
 SUGGEST = "你可能想问："
+OTHERS = "其他报告也有相关内容："
 
 
 def source_line(ref: Reference) -> str:
