@@ -14,7 +14,11 @@ Progress goes to stderr. Each scale runs in its own process, so memory figures a
    process start to the first answer line (median of 3); the first of those processes then answers
    the whole question set and its VmHWM (/proc/PID/status) is the peak RSS while serving;
 4. latency, in-process: `Engine.open`, every question asked once to warm up, then every question
-   timed (`--rounds` times); p50 and p99 over all those timings;
+   timed (`--rounds` times); p50 and p99 over all those timings. When bm25s is installed (the
+   `bench` extra), its index over the facts' jieba tokens is built first (`benchmarks.sparse`:
+   index time, the resident memory it adds) and each question is timed on bm25s right after the
+   bot, so both see the same load; bot/bm25s ratios of p50 and p99; bm25s's cold start is a process
+   loading the saved index and answering one question;
 5. baseline, in the same process: rank_bm25's BM25Okapi over the jieba tokens of every fact (the
    store's `tokens` column); a question is analysed the same way (its content terms) and scored
    against every fact, the best taken. ours/BM25 compares p50 over the same questions;
@@ -26,6 +30,9 @@ Progress goes to stderr. Each scale runs in its own process, so memory figures a
 The question set is fixed: every question of tests/eval/qiaowu.jsonl (answerable, declined,
 Traditional, typos, English, emoji, a long life story) and of tests/eval/gov2019.jsonl (questions
 about a State Council report, whose rewritten sections are among the generated reports).
+
+A "## Where the time goes" section already in the output file (from `python -m benchmarks.profile`)
+is kept when the tables are rewritten.
 
 A benchmark, not a test: nothing here fails on timing. tests/test_benchmark_smoke.py runs it at a
 tiny scale so it cannot rot.
@@ -48,7 +55,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import corpus
+from . import corpus, sparse
 
 REPO = Path(__file__).resolve().parent.parent
 EVAL_DIR = REPO / "tests" / "eval"
@@ -70,6 +77,15 @@ TARGETS = (
     (3000, "≥ 50× faster than BM25 (p50)", "speedup", ">=", 50.0),
     (3000, "build ≤ 3 min", "build_s", "<=", 180.0),
     (3000, "peak RSS ≤ 500 MB", "rss_mb", "<=", 500.0),
+)
+# issue 15's targets, against bm25s in the same run
+TARGETS_BM25S = (
+    (1, "p50 ≤ 0.5 ms", "p50_ms", "<=", 0.5),
+    (3000, "p50 ≤ 1.5× bm25s's", "bm25s_p50_ratio", "<=", 1.5),
+    (3000, "p99 ≤ 1.5× bm25s's", "bm25s_p99_ratio", "<=", 1.5),
+    (3000, "peak RSS ≤ 500 MB", "rss_mb", "<=", 500.0),
+    (3000, "build ≤ 120 s", "build_s", "<=", 120.0),
+    (3000, "cold start ≤ 1 s", "cold_start_s", "<=", 1.0),
 )
 
 
@@ -128,6 +144,15 @@ class ScaleResult:
     ours_subset_p50_ms: float = 0.0
     ratio: float = 0.0  # ours / BM25, p50 over the same questions
     speedup: float = 0.0  # BM25 / ours
+    bm25s: bool = False  # measured (bm25s installed)
+    bm25s_index_s: float = 0.0
+    bm25s_rss_mb: float = 0.0  # resident memory the index added to the process (peak)
+    bm25s_cold_start_s: float = 0.0
+    bm25s_p50_ms: float = 0.0
+    bm25s_p99_ms: float = 0.0
+    bm25s_p50_ratio: float = 0.0  # bot / bm25s
+    bm25s_p99_ratio: float = 0.0
+    load: str = ""  # load average when the scale was measured
     reload_s: float = 0.0
     quality_n: int = 0
     correct: float = 0.0
@@ -159,6 +184,55 @@ def _vm_hwm_mb(pid: int) -> float:
     except OSError:
         pass
     return 0.0
+
+
+def _vm_rss_mb() -> float:
+    """Resident set size of this process now (Linux); 0 where unavailable."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _reset_peak_rss() -> bool:
+    """Restart this process's VmHWM from its current RSS (Linux clear_refs 5); False where unsupported."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+
+def bm25s_index(store_file: Path) -> tuple[sparse.SparseIndex, float]:
+    """(the bm25s index, MB of resident memory its build added at its peak)."""
+    import gc
+
+    gc.collect()
+    before, reset = _vm_rss_mb(), _reset_peak_rss()
+    index = sparse.SparseIndex.build(store_file)
+    added = _vm_hwm_mb(os.getpid()) - before if reset else _vm_rss_mb() - before
+    return index, max(added, 0.0)
+
+
+def bm25s_cold_start(index: sparse.SparseIndex, folder: Path, question: str, runs: int) -> float:
+    """Median seconds from process start to the answer of `python -m benchmarks.sparse` (saved index)."""
+    index.save(folder)
+    times = []
+    for _ in range(max(runs, 1)):
+        started = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "benchmarks.sparse", str(folder), question.replace("\n", " ")],
+            env=_env(folder),
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        times.append(time.perf_counter() - started)
+    shutil.rmtree(folder, ignore_errors=True)
+    return statistics.median(times)
 
 
 def serve(knowledge: Path, data_dir: Path, questions: list[str]) -> tuple[float, float]:
@@ -264,18 +338,46 @@ def measure_scale(
     result.open_s = time.perf_counter() - started
     counts = engine.counts()
     result.facts, result.sections = counts["facts"], counts["sections"]
+
+    def analyse(q: str) -> list[str]:
+        """A question as both baselines see it: the bot's own content terms (jieba, folded, synonyms)."""
+        return engine.analyzer.terms(engine.analyzer.match_form(q))
+
+    index = None
+    if sparse.available():
+        progress(f"{tag} bm25s: indexing {result.facts:,} facts …")
+        index, result.bm25s_rss_mb = bm25s_index(store_file)
+        result.bm25s, result.bm25s_index_s = True, index.index_s
+
     for q in questions:  # warm-up: jieba, SQLite page cache, lazy structures
         engine.ask(q)
+        if index is not None:
+            index.best(analyse(q))
+    # One question at a time, the bot then bm25s on the same question, so load on the machine
+    # falls on both alike.
     per_question: list[list[float]] = [[] for _ in questions]
+    sparse_timings: list[float] = []
     for _ in range(max(rounds, 1)):
         for i, q in enumerate(questions):
             t0 = time.perf_counter()
             engine.ask(q)
             per_question[i].append(time.perf_counter() - t0)
+            if index is not None:
+                t0 = time.perf_counter()
+                index.best(analyse(q))
+                sparse_timings.append(time.perf_counter() - t0)
     timings = [t for ts in per_question for t in ts]
     result.p50_ms, result.p99_ms = percentile(timings, 50) * 1e3, percentile(timings, 99) * 1e3
     result.mean_ms = statistics.fmean(timings) * 1e3
     result.questions, result.samples = len(questions), len(timings)
+    if index is not None:
+        result.bm25s_p50_ms = percentile(sparse_timings, 50) * 1e3
+        result.bm25s_p99_ms = percentile(sparse_timings, 99) * 1e3
+        result.bm25s_p50_ratio = result.p50_ms / result.bm25s_p50_ms
+        result.bm25s_p99_ratio = result.p99_ms / result.bm25s_p99_ms
+        progress(f"{tag} bm25s cold start (saved index, python -m benchmarks.sparse) …")
+        result.bm25s_cold_start_s = bm25s_cold_start(index, workdir / f"bm25s-{reports}", questions[0], cold_runs)
+        del index
 
     progress(f"{tag} answer quality ({QUALITY_SET.name}) …")
     cases = load_cases(QUALITY_SET)
@@ -299,10 +401,6 @@ def measure_scale(
     step = max(1, math.ceil(len(questions) / bm25_cap)) if bm25_cap else 1
     subset = list(range(0, len(questions), step))
     progress(f"{tag} baseline: BM25Okapi over {result.facts:,} facts, {len(subset)} questions …")
-
-    def analyse(q: str) -> list[str]:
-        return engine.analyzer.terms(engine.analyzer.match_form(q))
-
     index_s, bm25_timings = bm25_baseline(store_file, analyse, [questions[i] for i in subset])
     result.bm25_index_s, result.bm25_questions = index_s, len(subset)
     result.bm25_p50_ms = percentile(bm25_timings, 50) * 1e3
@@ -310,6 +408,7 @@ def measure_scale(
     result.ours_subset_p50_ms = percentile([t for i in subset for t in per_question[i]], 50) * 1e3
     result.ratio = result.ours_subset_p50_ms / result.bm25_p50_ms if result.bm25_p50_ms else 0.0
     result.speedup = 1 / result.ratio if result.ratio else 0.0
+    result.load = machine()["load"]
     progress(f"{tag} done: p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, {result.correct:.1%} correct")
     return result
 
@@ -371,6 +470,25 @@ SPEED_COLUMNS = (
 )
 
 
+# bot beside bm25s, the issue-15 layout: same questions, same process, same rounds
+BM25S_COLUMNS = (
+    ("Reports", lambda r: f"{r.reports:,}"),
+    ("Facts", lambda r: f"{r.facts:,}"),
+    ("bot p50 / p99 ms", lambda r: f"{r.p50_ms:.2f} / {r.p99_ms:.2f}"),
+    ("bm25s p50 / p99 ms", lambda r: f"{r.bm25s_p50_ms:.2f} / {r.bm25s_p99_ms:.2f}"),
+    ("bot/bm25s p50", lambda r: f"{r.bm25s_p50_ratio:.1f}×"),
+    ("bot/bm25s p99", lambda r: f"{r.bm25s_p99_ratio:.1f}×"),
+    ("rank_bm25 p50 / p99 ms", lambda r: f"{r.bm25_p50_ms:.2f} / {r.bm25_p99_ms:.2f}"),
+    ("bot build s", lambda r: f"{r.build_s:.1f}"),
+    ("bm25s index s", lambda r: f"{r.bm25s_index_s:.2f}"),
+    ("bot peak RSS MB", lambda r: f"{r.rss_mb:.0f}"),
+    ("bm25s index RSS MB", lambda r: f"{r.bm25s_rss_mb:.0f}"),
+    ("bot cold start s", lambda r: f"{r.cold_start_s:.2f}"),
+    ("bm25s cold start s", lambda r: f"{r.bm25s_cold_start_s:.2f}"),
+    ("load 1/5/15", lambda r: r.load),
+)
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -379,6 +497,11 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
 
 def speed_table(results: list[ScaleResult]) -> str:
     return _table([c for c, _ in SPEED_COLUMNS], [[f(r) for _, f in SPEED_COLUMNS] for r in results])
+
+
+def bm25s_table(results: list[ScaleResult]) -> str:
+    rows = [r for r in results if r.bm25s]
+    return _table([c for c, _ in BM25S_COLUMNS], [[f(r) for _, f in BM25S_COLUMNS] for r in rows])
 
 
 def quality_table(results: list[ScaleResult]) -> str:
@@ -392,12 +515,12 @@ def quality_table(results: list[ScaleResult]) -> str:
     return _table(header, rows)
 
 
-def target_lines(results: list[ScaleResult]) -> list[str]:
+def target_lines(results: list[ScaleResult], targets=TARGETS) -> list[str]:
     by_scale = {r.reports: r for r in results}
     lines = []
-    for scale, label, key, op, limit in TARGETS:
+    for scale, label, key, op, limit in targets:
         r = by_scale.get(scale)
-        if r is None:
+        if r is None or (key.startswith("bm25s") and not r.bm25s):
             continue
         value = getattr(r, key)
         ok = value <= limit if op == "<=" else value >= limit
@@ -427,6 +550,27 @@ def render(results: list[ScaleResult], info: dict[str, str], command: str, quest
         "`python -m bot build` wall time. Reload: `Engine.open` after adding one report (a full rebuild, "
         "load and check). Peak RSS: VmHWM of the serving process after answering every question.",
         "",
+        "## Against bm25s (issue 15)",
+        "",
+        *(
+            [
+                bm25s_table(results),
+                "",
+                f"bot and bm25s: every one of the {questions} questions, {rounds} timed round(s) after a warm-up, "
+                "in one process, one question at a time: the bot's `Engine.ask`, then bm25s on the same question "
+                "(so the machine's load falls on both alike). bm25s: `bm25s.BM25()` with its defaults over the jieba "
+                "tokens of every fact (the store's `tokens` column); a question is the bot's own content terms "
+                "(`Analyzer.terms`, timed with it), scored against every fact, the best taken. Ratios: bot over bm25s, "
+                "> 1× means the bot is slower. Index: reading the tokens from the store and `BM25.index`. bm25s index "
+                "RSS: the peak resident memory the index build added to the process (VmHWM reset before it). bm25s "
+                "cold start: `python -m benchmarks.sparse` loading the saved index and answering one question "
+                "tokenised by plain jieba, median of the runs. rank_bm25: the BM25 columns above, on their subset. "
+                "Load: the load average when the scale finished (above the core count, timings are inflated).",
+            ]
+            if any(r.bm25s for r in results)
+            else ['bm25s is not installed: `pip install -e ".[bench]"` to measure it.']
+        ),
+        "",
         f"## Answer quality ({QUALITY_SET.relative_to(REPO)}, the shipped report among the others)",
         "",
         quality_table(results),
@@ -435,6 +579,9 @@ def render(results: list[ScaleResult], info: dict[str, str], command: str, quest
     targets = target_lines(results)
     if targets:
         parts += ["## Targets (issue 5)", "", *targets, ""]
+    targets = target_lines(results, TARGETS_BM25S)
+    if targets:
+        parts += ["## Targets (issue 15)", "", *targets, ""]
     parts += [
         "The knowledge at N reports is the shipped knowledge plus N-1 reports generated by "
         "`python -m benchmarks.corpus` (seed 7) from the State Council reports: localised, resampled, "
@@ -443,6 +590,19 @@ def render(results: list[ScaleResult], info: dict[str, str], command: str, quest
         "",
     ]
     return "\n".join(parts)
+
+
+KEPT_HEADING = "## Where the time goes"
+
+
+def kept_sections(output: Path) -> str:
+    """The profile section of an existing output file (written from `python -m benchmarks.profile`),
+    kept when the tables are regenerated: it is measured by another command."""
+    if not output.is_file():
+        return ""
+    old = output.read_text(encoding="utf-8")
+    at = old.find("\n" + KEPT_HEADING)
+    return "\n" + old[at + 1 :].rstrip() + "\n" if at >= 0 else ""
 
 
 # ---- command line -------------------------------------------------------------------------------
@@ -540,6 +700,7 @@ def main(argv: list[str] | None = None) -> int:
     info["load"] = machine()["load"]
     text = render(results, info, command, len(questions), rounds)
     print(text)
+    text += kept_sections(args.output)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     if args.json:

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from benchmarks import corpus, run
+from benchmarks import corpus, run, sparse
 
 GOV_DIR = corpus.GOV_DIR
 
@@ -128,8 +128,11 @@ def test_tiny_benchmark_run(tmp_path):
     text = out.read_text(encoding="utf-8")
     assert "Machine:" in text and "cores" in text and "Python" in text
     tables = [b for b in text.split("\n\n") if b.startswith("| ")]
-    assert len(tables) == 2
-    speed, quality = ([line.split("|")[1:-1] for line in t.splitlines()] for t in tables)
+    with_bm25s = sparse.available()
+    assert len(tables) == (3 if with_bm25s else 2)
+    if not with_bm25s:
+        assert "bm25s is not installed" in text
+    speed, quality = ([line.split("|")[1:-1] for line in t.splitlines()] for t in (tables[0], tables[-1]))
     header = [c.strip() for c in speed[0]]
     assert header == [name for name, _ in run.SPEED_COLUMNS]
     assert [row[0].strip() for row in speed[2:]] == ["1", "3"]
@@ -159,4 +162,33 @@ def test_tiny_benchmark_run(tmp_path):
         assert r["questions"] == 6 and r["bm25_questions"] == 3
         assert abs(r["correct"] + r["wrong"] + r["declined"] - 1) < 1e-9
     assert results[1]["chars"] > results[0]["chars"] and results[1]["facts"] > results[0]["facts"]
+    assert all(r["bm25s"] is with_bm25s for r in results)
+    if with_bm25s:
+        against = [line.split("|")[1:-1] for line in tables[1].splitlines()]
+        assert [c.strip() for c in against[0]] == [name for name, _ in run.BM25S_COLUMNS]
+        assert [row[0].strip() for row in against[2:]] == ["1", "3"]
+        for r in results:
+            for key in ("bm25s_p50_ms", "bm25s_p99_ms", "bm25s_p50_ratio", "bm25s_p99_ratio", "bm25s_cold_start_s"):
+                assert r[key] > 0, key
+            assert r["bm25s_p99_ms"] >= r["bm25s_p50_ms"]
+
+
+bm25s_only = pytest.mark.skipif(not sparse.available(), reason="bm25s not installed (the bench extra)")
+
+
+@bm25s_only
+def test_bm25s_finds_the_fact_that_holds_the_terms(tmp_path):
+    """The anchor is a real BM25: over a tiny store, a fact's own rare words find that fact."""
+    import sqlite3
+
+    store_file = tmp_path / "tiny.db"
+    facts = ["全年 接待 来访 群众 1200 人次", "举办 华文 教育 培训班 12 期", "新建 侨胞 之家 30 个"]
+    with sqlite3.connect(store_file) as conn:
+        conn.execute("create table facts (tokens text)")
+        conn.executemany("insert into facts values (?)", [(f,) for f in facts])
+    index = sparse.SparseIndex.build(store_file)
+    assert index.facts == 3
+    assert index.best(["华文", "培训班"]) == 1
+    assert index.best(["侨胞", "之家"]) == 2
+    assert index.best(["不在词表"]) is None
     assert not (tmp_path / "w" / "knowledge-3").exists()  # each scale's files are freed after it
