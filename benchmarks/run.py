@@ -498,10 +498,13 @@ def measure_change(reports: int, workdir: Path, seed: int = 7) -> ChangeResult:
     return result
 
 
+PARAGRAPH_ENDS = ("yes", "no", "by a correction")  # the last: none in the text, a correction adds them
+
+
 @dataclass
 class ParagraphResult:
     size: int  # bytes
-    sentence_ends: bool
+    sentence_ends: str  # one of PARAGRAPH_ENDS
     build_s: float = 0.0  # 0 when it did not finish within PARAGRAPH_TIMEOUT
     facts: int = 0
     longest: int = 0  # characters of the longest statement
@@ -520,17 +523,20 @@ def long_paragraph(size: int, sentence_ends: bool) -> str:
     return data[:size].decode("utf-8", errors="ignore")
 
 
-def measure_paragraph(size: int, sentence_ends: bool, workdir: Path) -> ParagraphResult:
+def measure_paragraph(size: int, sentence_ends: str, workdir: Path) -> ParagraphResult:
     """`python -m bot build` of the shipped knowledge plus one report that is one long paragraph."""
     import sqlite3
 
-    tag = f"[one paragraph, {size // 1000} KB, {'with' if sentence_ends else 'no'} sentence ends]"
-    name = f"paragraph-{size}-{'ends' if sentence_ends else 'noends'}"
+    tag = f"[one paragraph, {size // 1000} KB, sentence ends: {sentence_ends}]"
+    name = f"paragraph-{size}-{PARAGRAPH_ENDS.index(sentence_ends)}"
     knowledge, data_dir = workdir / f"knowledge-{name}", workdir / f"data-{name}"
     shutil.rmtree(knowledge, ignore_errors=True)
     shutil.rmtree(data_dir, ignore_errors=True)
     shutil.copytree(corpus.SHIPPED_KNOWLEDGE, knowledge)
-    (knowledge / f"{name}.txt").write_text(long_paragraph(size, sentence_ends), encoding="utf-8")
+    (knowledge / f"{name}.txt").write_text(long_paragraph(size, sentence_ends == "yes"), encoding="utf-8")
+    if sentence_ends == "by a correction":  # every ， of this report becomes 。
+        with (knowledge / "corrections.csv").open("a", encoding="utf-8") as f:
+            f.write(f"，,。,{name},,benchmark\n")
     result = ParagraphResult(size, sentence_ends)
     progress(f"{tag} building …")
     started = time.perf_counter()
@@ -565,11 +571,12 @@ def render_builds(changes: list[ChangeResult], paragraphs: list[ParagraphResult]
                   "swapped in, loaded and checked).", ""]
     if paragraphs:
         parts += [_table(["Paragraph", "Sentence ends", "Build s", "Statements", "Longest statement"],
-                         [[f"{p.size // 1000:,} KB", "yes" if p.sentence_ends else "no", seconds(p.build_s),
+                         [[f"{p.size // 1000:,} KB", p.sentence_ends, seconds(p.build_s),
                            f"{p.facts:,}", f"{p.longest:,}"] for p in paragraphs]), "",
                   "`python -m bot build` wall time of the shipped knowledge plus one report that is a single "
                   "paragraph (no line break) of that many bytes of State Council report text; without sentence "
-                  "ends, every 。！？； is a ，.", ""]
+                  "ends, every 。！？；!?; is a ，; by a correction: that text, and a line of corrections.csv turning this "
+                  "report's ， into 。.", ""]
     return "\n".join(parts)
 
 
@@ -595,6 +602,11 @@ def _scales(text: str) -> list[int]:
     return scales
 
 
+def _counts(text: str) -> list[int]:
+    """Like --scales, but may be empty (\"\": none)."""
+    return _scales(text) if text.strip() else []
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m benchmarks.run",
@@ -612,9 +624,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the raw results as JSON")
     p.add_argument("--builds", action="store_true",
                    help="only the building rows: one report changed at --change-scales, long paragraphs")
-    p.add_argument("--change-scales", type=_scales, default=[300, 3000], help="archives for --builds (300,3000)")
-    p.add_argument("--paragraphs", type=_scales, default=list(PARAGRAPH_SIZES),
-                   help="one-paragraph report sizes in bytes for --builds (100000,300000,1000000); 0 scales: none")
+    p.add_argument("--change-scales", type=_counts, default=[300, 3000], help="archives for --builds (300,3000)")
+    p.add_argument("--paragraphs", type=_counts, default=list(PARAGRAPH_SIZES),
+                   help="one-paragraph report sizes in bytes for --builds (100000,300000,1000000); \"\": none")
     p.add_argument("--worker", type=int, metavar="REPORTS", help=argparse.SUPPRESS)  # one scale, in-process
     p.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     return p
@@ -702,7 +714,7 @@ def builds(args: argparse.Namespace) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     try:
         changes = [measure_change(n, workdir, args.seed) for n in args.change_scales]
-        paragraphs = [measure_paragraph(size, ends, workdir) for size in args.paragraphs for ends in (True, False)]
+        paragraphs = [measure_paragraph(size, ends, workdir) for size in args.paragraphs for ends in PARAGRAPH_ENDS]
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
