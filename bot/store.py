@@ -49,6 +49,24 @@ PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it sav
 KEEP_STORES = 2
 LEGACY_ENCODINGS = ("gb18030", "big5")  # the build says which files it read so
 STALE_TMP_SECONDS = 60  # an unlocked temporary file younger than this may be a build just starting
+ABANDON_CHECK_STEPS = 10_000  # SQLite virtual-machine steps between looks at the stop flag
+
+_abandoned = threading.Event()  # set once this process is stopping: builds give up
+
+
+class BuildAbandoned(Exception):
+    """A build given up because the process is stopping; its temporary file is removed."""
+
+
+def abandon_builds() -> None:
+    """Make every build of this process (running or to come) stop soon: the process is stopping.
+    Serving stores are untouched; a build's temporary file is removed on its way out."""
+    _abandoned.set()
+
+
+def _check_abandoned() -> None:
+    if _abandoned.is_set():
+        raise BuildAbandoned("the build was abandoned: the process is stopping")
 
 
 @dataclass(frozen=True)
@@ -166,15 +184,20 @@ def _analysed(reports: list[Path], curated: Curated,
     workers = min(usable_cpus(), total)
     if total >= PARALLEL_FROM and workers > 1:
         # spawn, not fork: forking a running, threaded bot copies its locks in whatever state they are.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_init_worker, initargs=(curated, os.getpid())) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(curated, os.getpid()))
+        try:
             for i, result in enumerate(pool.map(_analyse, reports, chunksize=8), 1):
+                _check_abandoned()
                 if i % 100 == 0 or i == total:
                     progress(f"analysed {i}/{total} reports")
                 yield result
+        finally:  # abandoned or failed: the reports not started yet are not analysed for nothing
+            pool.shutdown(wait=True, cancel_futures=True)
     elif reports:
         analyzer = analyzer_for(curated)
         for path in reports:
+            _check_abandoned()
             yield analyse_report(path, curated, analyzer)
 
 
@@ -200,7 +223,11 @@ def build(knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] =
             previous = _previous(data_dir, files.analysis)
             if previous is None or not _update(previous, tmp, files, curated, progress):
                 _write(tmp, files, curated, progress, previous)
+        _check_abandoned()
         os.replace(tmp, target)  # just written: too fresh for another build to think it stale
+    except sqlite3.OperationalError:
+        _check_abandoned()  # "interrupted" by the stop flag (see _open_tmp): say so
+        raise
     finally:
         tmp.unlink(missing_ok=True)
     log.info("built %s in %.1fs", target.name, time.monotonic() - started)
@@ -280,9 +307,7 @@ def _reuse(db: sqlite_utils.Database, previous: Path, files: KnowledgeFiles) -> 
 
 def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callable[[str], None],
            previous: Path | None = None) -> None:
-    db = sqlite_utils.Database(path)
-    db.conn.execute("pragma journal_mode = off")  # a temp file: the rename is the commit
-    db.conn.execute("pragma synchronous = off")
+    db = _open_tmp(path)
     _create_tables(db)
     reused = _reuse(db, previous, files) if previous else set()
     if reused:
@@ -294,6 +319,15 @@ def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callab
     _write_meta(db, files)
     db.conn.commit()
     db.close()
+
+
+def _open_tmp(path: Path) -> sqlite_utils.Database:
+    db = sqlite_utils.Database(path)
+    db.conn.execute("pragma journal_mode = off")  # a temp file: the rename is the commit
+    db.conn.execute("pragma synchronous = off")
+    # A long statement (indexing an archive) stops with "interrupted" once the process is stopping.
+    db.conn.set_progress_handler(_abandoned.is_set, ABANDON_CHECK_STEPS)
+    return db
 
 
 def _add_reports(db: sqlite_utils.Database, files: KnowledgeFiles, reports: list[Path], curated: Curated,
@@ -358,9 +392,7 @@ def _update(previous: Path, path: Path, files: KnowledgeFiles, curated: Curated,
             return False
         shutil.copyfile(previous, path)  # held: no pruning removes it meanwhile
     progress(f"updating {previous.name}: {len(changed)} reports new or changed, {len(stale)} removed or changed")
-    db = sqlite_utils.Database(path)
-    db.conn.execute("pragma journal_mode = off")  # a temp file: the rename is the commit
-    db.conn.execute("pragma synchronous = off")
+    db = _open_tmp(path)
     for doc in stale:
         for table in ("facts", "sections"):  # external-content FTS5: told what it indexed, then the rows go
             db.execute(f"insert into {table}_fts({table}_fts, rowid, index_terms) "
