@@ -604,6 +604,149 @@ def kept_sections(output: Path) -> str:
     at = old.find("\n" + KEPT_HEADING)
     return "\n" + old[at + 1 :].rstrip() + "\n" if at >= 0 else ""
 
+# ---- building: one report changed, one long paragraph -------------------------------------------
+
+BUILD_SECTION = "## Building: one report changed, one long paragraph"
+PARAGRAPH_SIZES = (100_000, 300_000, 1_000_000)  # bytes of UTF-8
+PARAGRAPH_TIMEOUT = 120.0  # seconds; a build still running then is written down as "> 120"
+
+
+@dataclass
+class ChangeResult:
+    reports: int
+    build_s: float = 0.0
+    add_s: float = 0.0  # one report added, until Engine.open returns (built, loaded, checked)
+    remove_s: float = 0.0  # one report removed, the same
+
+
+def measure_change(reports: int, workdir: Path, seed: int = 7) -> ChangeResult:
+    """Full build, then one generated report added, then another removed, each timed to a serving Engine."""
+    from bot.matcher import Engine
+
+    tag = f"[{reports} reports, one changed]"
+    knowledge, data_dir = workdir / f"knowledge-change-{reports}", workdir / f"data-change-{reports}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    result = ChangeResult(reports)
+    progress(f"{tag} generating the knowledge …")
+    corpus.generate(knowledge, reports, seed=seed, force=True)
+    progress(f"{tag} full build (python -m bot build) …")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", "build", "--knowledge", str(knowledge)], env=_env(data_dir),
+                   check=True, stdout=subprocess.DEVNULL)
+    result.build_s = time.perf_counter() - started
+    documents = Engine.open(knowledge, data_dir).counts()["documents"]
+
+    progress(f"{tag} one report added …")
+    rng = __import__("random").Random(f"{seed}:added")
+    stem, text = corpus.gov_report(reports + 1, rng, corpus.load_sources(corpus.find_gov_dir()),
+                                   corpus.MEAN_REPORT_CHARS)
+    (knowledge / f"{stem}-added.txt").write_text(text, encoding="utf-8")
+    started = time.perf_counter()
+    added = Engine.open(knowledge, data_dir).counts()["documents"]
+    result.add_s = time.perf_counter() - started
+
+    progress(f"{tag} one report removed …")
+    victim = sorted(knowledge.glob("r*.txt"))[0]
+    victim.unlink()
+    started = time.perf_counter()
+    removed = Engine.open(knowledge, data_dir).counts()["documents"]
+    result.remove_s = time.perf_counter() - started
+    if (added, removed) != (documents + 1, documents):
+        raise RuntimeError(f"documents {documents} → {added} → {removed}: the change did not reach the store")
+    progress(f"{tag} done: add {result.add_s:.1f} s, remove {result.remove_s:.1f} s")
+    return result
+
+
+PARAGRAPH_ENDS = ("yes", "no", "by a correction")  # the last: none in the text, a correction adds them
+
+
+@dataclass
+class ParagraphResult:
+    size: int  # bytes
+    sentence_ends: str  # one of PARAGRAPH_ENDS
+    build_s: float = 0.0  # 0 when it did not finish within PARAGRAPH_TIMEOUT
+    facts: int = 0
+    longest: int = 0  # characters of the longest statement
+
+
+def long_paragraph(size: int, sentence_ends: bool) -> str:
+    """One paragraph of `size` UTF-8 bytes from the State Council reports, no line break; without
+    sentence ends every 。！？；!?; becomes ，."""
+    text = "".join(p.read_text(encoding="utf-8").replace("\n", "").replace(" ", "").replace("\u3000", "")
+                   for p in sorted(corpus.find_gov_dir().glob("gov*.txt")))
+    if not sentence_ends:
+        text = text.translate({ord(c): "，" for c in "。！？；!?;"})
+    data = text.encode("utf-8")
+    while len(data) < size:
+        data += data
+    return data[:size].decode("utf-8", errors="ignore")
+
+
+def measure_paragraph(size: int, sentence_ends: str, workdir: Path) -> ParagraphResult:
+    """`python -m bot build` of the shipped knowledge plus one report that is one long paragraph."""
+    import sqlite3
+
+    tag = f"[one paragraph, {size // 1000} KB, sentence ends: {sentence_ends}]"
+    name = f"paragraph-{size}-{PARAGRAPH_ENDS.index(sentence_ends)}"
+    knowledge, data_dir = workdir / f"knowledge-{name}", workdir / f"data-{name}"
+    shutil.rmtree(knowledge, ignore_errors=True)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    shutil.copytree(corpus.SHIPPED_KNOWLEDGE, knowledge)
+    (knowledge / f"{name}.txt").write_text(long_paragraph(size, sentence_ends == "yes"), encoding="utf-8")
+    if sentence_ends == "by a correction":  # every ， of this report becomes 。
+        with (knowledge / "corrections.csv").open("a", encoding="utf-8") as f:
+            f.write(f"，,。,{name},,benchmark\n")
+    result = ParagraphResult(size, sentence_ends)
+    progress(f"{tag} building …")
+    started = time.perf_counter()
+    try:
+        subprocess.run([sys.executable, "-m", "bot", "build", "--knowledge", str(knowledge)], env=_env(data_dir),
+                       check=True, stdout=subprocess.DEVNULL, timeout=PARAGRAPH_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        progress(f"{tag} not built within {PARAGRAPH_TIMEOUT:.0f} s")
+        return result
+    result.build_s = time.perf_counter() - started
+    with sqlite3.connect(f"file:{_store_file(data_dir)}?mode=ro", uri=True) as conn:
+        result.facts, result.longest = conn.execute(
+            "select count(*), max(length(text)) from facts where doc = ?", (name,)).fetchone()
+    progress(f"{tag} {result.build_s:.1f} s, {result.facts} statements")
+    return result
+
+
+def render_builds(changes: list[ChangeResult], paragraphs: list[ParagraphResult], info: dict[str, str],
+                  command: str) -> str:
+    def seconds(s: float) -> str:
+        return f"{s:.1f}" if s else f"> {PARAGRAPH_TIMEOUT:.0f}"
+
+    parts = [BUILD_SECTION, "", f"`{command}` — {info['date']}, commit {info['commit']}; {info['cores']} cores, "
+             f"load average at the end {info['load']}.", ""]
+    if changes:
+        parts += [_table(["Reports", "Full build s", "One added s", "One removed s"],
+                         [[f"{c.reports:,}", f"{c.build_s:.1f}", f"{c.add_s:.1f}", f"{c.remove_s:.1f}"]
+                          for c in changes]), "",
+                  "Full build: `python -m bot build` wall time. One added / removed: a generated report (about "
+                  f"{corpus.MEAN_REPORT_CHARS:,} characters) written into, then another deleted from, the knowledge "
+                  "folder, each timed to `Engine.open` returning (the new store built beside the old one, "
+                  "swapped in, loaded and checked).", ""]
+    if paragraphs:
+        parts += [_table(["Paragraph", "Sentence ends", "Build s", "Statements", "Longest statement"],
+                         [[f"{p.size // 1000:,} KB", p.sentence_ends, seconds(p.build_s),
+                           f"{p.facts:,}", f"{p.longest:,}"] for p in paragraphs]), "",
+                  "`python -m bot build` wall time of the shipped knowledge plus one report that is a single "
+                  "paragraph (no line break) of that many bytes of State Council report text; without sentence "
+                  "ends, every 。！？；!?; is a ，; by a correction: that text, and a line of corrections.csv turning this "
+                  "report's ， into 。.", ""]
+    return "\n".join(parts)
+
+
+def replace_section(text: str, section: str) -> str:
+    """`text` with its build section replaced by `section` (appended if it had none)."""
+    start = text.find(BUILD_SECTION)
+    if start < 0:
+        return text.rstrip("\n") + "\n\n" + section
+    end = text.find("\n## ", start + len(BUILD_SECTION))
+    return text[:start] + section + (text[end + 1:] if end >= 0 else "")
+
 
 # ---- command line -------------------------------------------------------------------------------
 
@@ -616,6 +759,11 @@ def _scales(text: str) -> list[int]:
     if not scales or min(scales) < 1:
         raise argparse.ArgumentTypeError("scales must be report counts of at least 1")
     return scales
+
+
+def _counts(text: str) -> list[int]:
+    """Like --scales, but may be empty (\"\": none)."""
+    return _scales(text) if text.strip() else []
 
 
 def parser() -> argparse.ArgumentParser:
@@ -633,6 +781,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workdir", type=Path, help="where knowledge and stores go (default: a temporary folder)")
     p.add_argument("--keep", action="store_true", help="keep the work folder (knowledge and stores) afterwards")
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the raw results as JSON")
+    p.add_argument("--builds", action="store_true",
+                   help="only the building rows: one report changed at --change-scales, long paragraphs")
+    p.add_argument("--change-scales", type=_counts, default=[300, 3000], help="archives for --builds (300,3000)")
+    p.add_argument("--paragraphs", type=_counts, default=list(PARAGRAPH_SIZES),
+                   help="one-paragraph report sizes in bytes for --builds (100000,300000,1000000); \"\": none")
     p.add_argument("--worker", type=int, metavar="REPORTS", help=argparse.SUPPRESS)  # one scale, in-process
     p.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     return p
@@ -656,6 +809,8 @@ def main(argv: list[str] | None = None) -> int:
         args.result.write_text(json.dumps(asdict(result)), encoding="utf-8")
         return 0
 
+    if args.builds:
+        return builds(args)
     scales = args.scales or list(QUICK_SCALES if args.quick else DEFAULT_SCALES)
     info = machine()  # the commit measured is the one checked out at the start
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="qiaobot-bench-"))
@@ -702,9 +857,33 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     text += kept_sections(args.output)
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    old = args.output.read_text(encoding="utf-8") if args.output.is_file() else ""
+    if BUILD_SECTION in old:  # measured by --builds: kept
+        text = replace_section(text, old[old.find(BUILD_SECTION):])
     args.output.write_text(text, encoding="utf-8")
     if args.json:
         args.json.write_text(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=1), encoding="utf-8")
+    progress(f"written to {args.output}")
+    return 0
+
+
+def builds(args: argparse.Namespace) -> int:
+    """The building rows only; they replace the build section of --output and keep the rest."""
+    info = machine()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="qiaobot-bench-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        changes = [measure_change(n, workdir, args.seed) for n in args.change_scales]
+        paragraphs = [measure_paragraph(size, ends, workdir) for size in args.paragraphs for ends in PARAGRAPH_ENDS]
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    command = " ".join(["python -m benchmarks.run", *sys.argv[1:]])
+    info["load"] = machine()["load"]
+    section = render_builds(changes, paragraphs, info, command)
+    print(section)
+    old = args.output.read_text(encoding="utf-8") if args.output.is_file() else "# Benchmarks\n"
+    args.output.write_text(replace_section(old, section), encoding="utf-8")
     progress(f"written to {args.output}")
     return 0
 

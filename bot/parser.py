@@ -27,6 +27,8 @@ _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ．％]")
 # The longest statement in the reports is 360 characters; a longer one (a text without sentence
 # ends) would make one huge fact, a huge answer and a slow, memory-hungry build.
 MAX_FACT_CHARS = 500
+# How much longer than its corrected statement an original may be (corrections delete words).
+JOIN_SLACK = 200
 # Titles run long: 温州市鹿城区归国华侨联合会2023年工作总结及2024年工作思路 is 32 characters.
 TITLE_CHARS = 50
 
@@ -240,12 +242,13 @@ class _Tree:
 
 def _pieces(text: str) -> list[str]:
     """An overlong statement cut after the last comma or space before MAX_FACT_CHARS, else hard."""
-    pieces = []
-    while len(text) > MAX_FACT_CHARS:
-        cut = max(text.rfind(c, MAX_FACT_CHARS // 2, MAX_FACT_CHARS) for c in "，,、； ") + 1 or MAX_FACT_CHARS
-        pieces.append(text[:cut])
-        text = text[cut:]
-    return [*pieces, text]
+    pieces, start = [], 0
+    while len(text) - start > MAX_FACT_CHARS:  # offsets, not slices of the rest: linear in the length
+        end = start + MAX_FACT_CHARS
+        cut = max(text.rfind(c, start + MAX_FACT_CHARS // 2, end) for c in "，,、； ") + 1 or end
+        pieces.append(text[start:cut])
+        start = cut
+    return [*pieces, text[start:]]
 
 
 def _heading_split(body: str) -> tuple[str, str]:
@@ -272,11 +275,14 @@ def _paired_units(original: str, replace: Replacer) -> list[tuple[str, str]]:
     old = split_units(original)
     pairs, j = [], 0
     for unit in split_units(replace(original)):
-        acc, k = "", j
-        while k < len(old):
+        acc, k, target = "", j, _squash(unit)
+        # Only as much original as could correct to this unit: a correction that cuts a long unit
+        # into many (adds sentence ends) would otherwise retry the whole rest of the paragraph for
+        # every piece, quadratic in the paragraph's length.
+        while k < len(old) and len(acc) + len(old[k]) <= 2 * len(unit) + JOIN_SLACK:
             acc += old[k]
             k += 1
-            if _squash(replace(acc)) == _squash(unit):
+            if _squash(replace(acc)) == target:
                 pairs.append((acc, unit))
                 j = k
                 break

@@ -16,6 +16,7 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -48,6 +49,24 @@ PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it sav
 KEEP_STORES = 2
 LEGACY_ENCODINGS = ("gb18030", "big5")  # the build says which files it read so
 STALE_TMP_SECONDS = 60  # an unlocked temporary file younger than this may be a build just starting
+ABANDON_CHECK_STEPS = 10_000  # SQLite virtual-machine steps between looks at the stop flag
+
+_abandoned = threading.Event()  # set once this process is stopping: builds give up
+
+
+class BuildAbandoned(Exception):
+    """A build given up because the process is stopping; its temporary file is removed."""
+
+
+def abandon_builds() -> None:
+    """Make every build of this process (running or to come) stop soon: the process is stopping.
+    Serving stores are untouched; a build's temporary file is removed on its way out."""
+    _abandoned.set()
+
+
+def _check_abandoned() -> None:
+    if _abandoned.is_set():
+        raise BuildAbandoned("the build was abandoned: the process is stopping")
 
 
 @dataclass(frozen=True)
@@ -166,15 +185,20 @@ def _analysed(reports: list[Path], curated: Curated,
     workers = min(usable_cpus(), total)
     if total >= PARALLEL_FROM and workers > 1:
         # spawn, not fork: forking a running, threaded bot copies its locks in whatever state they are.
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_init_worker, initargs=(curated, os.getpid())) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(curated, os.getpid()))
+        try:
             for i, result in enumerate(pool.map(_analyse, reports, chunksize=8), 1):
+                _check_abandoned()
                 if i % 100 == 0 or i == total:
                     progress(f"analysed {i}/{total} reports")
                 yield result
+        finally:  # abandoned or failed: the reports not started yet are not analysed for nothing
+            pool.shutdown(wait=True, cancel_futures=True)
     elif reports:
         analyzer = analyzer_for(curated)
         for path in reports:
+            _check_abandoned()
             yield analyse_report(path, curated, analyzer)
 
 
@@ -197,8 +221,14 @@ def build(knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] =
     try:
         with tmp.open("wb") as held:
             _lock(held, shared=False)  # released when this process ends, however it ends
-            _write(tmp, files, curated, progress, _previous(data_dir, files.analysis))
+            previous = _previous(data_dir, files.analysis)
+            if previous is None or not _update(previous, tmp, files, curated, progress):
+                _write(tmp, files, curated, progress, previous)
+        _check_abandoned()
         os.replace(tmp, target)  # just written: too fresh for another build to think it stale
+    except sqlite3.OperationalError:
+        _check_abandoned()  # "interrupted" by the stop flag (see _open_tmp): say so
+        raise
     finally:
         tmp.unlink(missing_ok=True)
     log.info("built %s in %.1fs", target.name, time.monotonic() - started)
@@ -278,18 +308,36 @@ def _reuse(db: sqlite_utils.Database, previous: Path, files: KnowledgeFiles) -> 
 
 def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callable[[str], None],
            previous: Path | None = None) -> None:
-    db = sqlite_utils.Database(path)
-    db.conn.execute("pragma journal_mode = off")  # a temp file: the rename is the commit
-    db.conn.execute("pragma synchronous = off")
+    db = _open_tmp(path)
     _create_tables(db)
     reused = _reuse(db, previous, files) if previous else set()
     if reused:
         progress(f"reused {len(reused)} unchanged reports from {previous.name if previous else ''}")
-    changed = [p for p in files.reports if p.stem not in reused]
-    for report, sections, facts in _analysed(changed, curated, progress):
+    _add_reports(db, files, [p for p in files.reports if p.stem not in reused], curated, progress)
+    _check_facts(db, files)
+    _write_curated(db, curated)
+    _index(db)
+    _write_meta(db, files)
+    db.conn.commit()
+    db.close()
+
+
+def _open_tmp(path: Path) -> sqlite_utils.Database:
+    db = sqlite_utils.Database(path)
+    db.conn.execute("pragma journal_mode = off")  # a temp file: the rename is the commit
+    db.conn.execute("pragma synchronous = off")
+    # A long statement (indexing an archive) stops with "interrupted" once the process is stopping.
+    db.conn.set_progress_handler(_abandoned.is_set, ABANDON_CHECK_STEPS)
+    return db
+
+
+def _add_reports(db: sqlite_utils.Database, files: KnowledgeFiles, reports: list[Path], curated: Curated,
+                 progress: Callable[[str], None]) -> None:
+    """Analyse the reports and insert their rows (sections, facts, documents); not indexed yet."""
+    for report, sections, facts in _analysed(reports, curated, progress):
         if not facts and not report.chars:
             continue
-        path = next(p for p in changed if p.stem == report.doc)
+        path = next(p for p in reports if p.stem == report.doc)
         if report.encoding in LEGACY_ENCODINGS:
             progress(f"{path.name} was read as {report.encoding.upper()}")
         _insert(db, "sections", SECTION_COLUMNS, sections)
@@ -300,8 +348,16 @@ def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callab
             "encoding": report.encoding, "year": report.year, "issuer": report.issuer,
             "warnings": json.dumps(report.warnings, ensure_ascii=False),
         }])
+
+
+def _check_facts(db: sqlite_utils.Database, files: KnowledgeFiles) -> None:
     if not db.execute("select count(*) from facts").fetchone()[0]:
         raise KnowledgeError(files.root, "has no report with any text; add a report (.txt, .md, .docx or a PDF with text)")
+
+
+def _write_curated(db: sqlite_utils.Database, curated: Curated) -> None:
+    for table in ("synonyms", "corrections", "words", "faq"):
+        db[table].drop(ignore=True)  # an update starts from the previous store's
     db["synonyms"].insert_all(
         [{"canonical": c, "variant": v} for c, vs in curated.synonyms for v in vs], batch_size=1000
     )
@@ -309,14 +365,54 @@ def _write(path: Path, files: KnowledgeFiles, curated: Curated, progress: Callab
     db["words"].insert_all([{"word": w, "freq": f, "tag": t} for w, f, t in curated.words])
     db["aliases"].insert_all([{"alias": a, "full": f} for a, forms in curated.aliases for f in forms])
     db["faq"].insert_all([_faq_row(e) for e in curated.faq])
-    _index(db)
+
+
+def _write_meta(db: sqlite_utils.Database, files: KnowledgeFiles) -> None:
+    db["meta"].drop(ignore=True)
     db["meta"].insert_all([
         {"key": "digest", "value": files.digest}, {"key": "analysis", "value": files.analysis},
         {"key": "schema", "value": SCHEMA_VERSION}, {"key": "built_at", "value": time.strftime("%Y-%m-%dT%H:%M:%S")},
         {"key": "complete", "value": "1"},
     ], pk="key")
+
+
+# Above this share of the reports changed, a fresh file costs less than deleting and reinserting.
+UPDATE_UP_TO = 0.25
+
+
+def _update(previous: Path, path: Path, files: KnowledgeFiles, curated: Curated,
+            progress: Callable[[str], None]) -> bool:
+    """Write the new store as a copy of the previous one with only the changed reports' rows replaced
+    (and their full-text entries), the curated tables and term statistics rewritten. False, and
+    nothing written, when too much changed for that to pay."""
+    wanted = {p.stem: h for p, h in files.hashes.items()}
+    with hold(previous), sqlite3.connect(f"file:{previous}?mode=ro", uri=True) as conn:
+        had = dict(conn.execute("select doc, file_hash from documents"))
+        stale = [doc for doc, h in had.items() if wanted.get(doc) != h]
+        changed = [p for p in files.reports if had.get(p.stem) != files.hashes[p]]
+        if len(set(stale) | {p.stem for p in changed}) > UPDATE_UP_TO * len(files.reports):
+            return False
+        shutil.copyfile(previous, path)  # held: no pruning removes it meanwhile
+    progress(f"updating {previous.name}: {len(changed)} reports new or changed, {len(stale)} removed or changed")
+    db = _open_tmp(path)
+    for doc in stale:
+        for table in ("facts", "sections"):  # external-content FTS5: told what it indexed, then the rows go
+            db.execute(f"insert into {table}_fts({table}_fts, rowid, index_terms) "
+                       f"select 'delete', rowid, index_terms from {table} where doc = ?", [doc])
+            db.execute(f"delete from {table} where doc = ?", [doc])
+        db.execute("delete from documents where doc = ?", [doc])
+    last = {t: db.execute(f"select coalesce(max(rowid), 0) from {t}").fetchone()[0] for t in ("facts", "sections")}
+    _add_reports(db, files, changed, curated, progress)
+    for table, after in last.items():
+        db.execute(f"insert into {table}_fts(rowid, index_terms) select rowid, index_terms from {table} "
+                   "where rowid > ?", [after])
+    _check_facts(db, files)
+    _write_curated(db, curated)
+    _term_stats(db)
+    _write_meta(db, files)
     db.conn.commit()
     db.close()
+    return True
 
 
 def _faq_row(e) -> dict:
@@ -330,10 +426,16 @@ def _index(db: sqlite_utils.Database) -> None:
     db.execute("create virtual table sections_fts using fts5(index_terms, content='sections', content_rowid='rowid')")
     db.execute("insert into sections_fts(rowid, index_terms) select rowid, index_terms from sections")
     db["facts"].create_index(["doc", "seq"], if_not_exists=True)
+    _term_stats(db)
+
+
+def _term_stats(db: sqlite_utils.Database) -> None:
+    """Term statistics from the full-text indexes: rewritten whole by a build and by an update."""
+    db["vocab"].drop(ignore=True)
     # Document frequencies straight from the full-text index; words only headings use (2010 in
     # 二、2010年主要任务) are report words too, with a frequency of one.
-    db.execute("create virtual table temp.facts_terms using fts5vocab(main, facts_fts, 'row')")
-    db.execute("create virtual table temp.section_terms using fts5vocab(main, sections_fts, 'row')")
+    db.execute("create virtual table if not exists temp.facts_terms using fts5vocab(main, facts_fts, 'row')")
+    db.execute("create virtual table if not exists temp.section_terms using fts5vocab(main, sections_fts, 'row')")
     db["vocab"].create({"term": str, "df": int, "pinyin": str}, pk="term")
     db.execute("insert into vocab (term, df) select term, doc from temp.facts_terms")
     db.execute("insert or ignore into vocab (term, df) select term, 1 from temp.section_terms")

@@ -22,6 +22,7 @@ from ..activity import DAY, WEEK
 from ..curated import KnowledgeError
 from ..knowledge_home import check_faq_addition
 from ..matcher import Engine
+from ..store import BuildAbandoned
 from .context import Context, FaqDraft
 from .send import acknowledge, quiet, say, say_once_returned
 from .texts import FAQ_EXPIRED, FAQ_PROMPT, REFUSAL, STALE_BUTTON, short
@@ -62,6 +63,9 @@ async def reload_knowledge(update: Update, context: Context, wait: bool = False)
             new = await asyncio.to_thread(Engine.open, data.settings.knowledge_dir, data.settings.data_dir)
         except KnowledgeError as exc:
             await say(update, context, "❌ 重新加载失败，仍在使用原来的知识库。\n" + html.escape(str(exc)))
+            return False
+        except BuildAbandoned:  # the bot is stopping; the next start builds again
+            log.info("reload abandoned: stopping")
             return False
         except Exception as exc:
             log.exception("reload failed")
