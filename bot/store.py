@@ -295,13 +295,15 @@ def _reuse(db: sqlite_utils.Database, previous: Path, files: KnowledgeFiles) -> 
     db.conn.execute("attach database ? as prev", (f"file:{previous}?mode=ro",))
     wanted = {p.stem: h for p, h in files.hashes.items()}
     same = [doc for doc, h in db.conn.execute("select doc, file_hash from prev.documents") if wanted.get(doc) == h]
-    for doc in same:
-        for table, columns in (("sections", SECTION_COLUMNS), ("facts", FACT_COLUMNS),
-                               ("documents", DOCUMENT_COLUMNS)):
-            cols = ", ".join(columns)
-            db.conn.execute(f"insert into {table} ({cols}) select {cols} from prev.{table} where doc = ? "
-                            "order by rowid", (doc,))
+    # One pass per table: a query per report scanned the whole table each time (minutes at 3,000).
+    db.conn.execute("create temp table same (doc text primary key)")
+    db.conn.executemany("insert into temp.same values (?)", ((doc,) for doc in same))
+    for table, columns in (("sections", SECTION_COLUMNS), ("facts", FACT_COLUMNS), ("documents", DOCUMENT_COLUMNS)):
+        cols = ", ".join(columns)
+        db.conn.execute(f"insert into {table} ({cols}) select {cols} from prev.{table} "
+                        "where doc in (select doc from temp.same) order by rowid")
     db.conn.commit()
+    db.conn.execute("drop table temp.same")
     db.conn.execute("detach database prev")
     return set(same)
 
