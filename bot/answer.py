@@ -45,6 +45,8 @@ class Answer:
             "answer": self.text,
             "span": self.span,
             "references": [r.to_json() for r in self.references],
-            "score": round(float(self.score), 4),
+            # The contract's range: coverage can pass 1.0 (context and pair bonuses) until the
+            # score is a calibrated probability.
+            "score": round(min(1.0, max(0.0, float(self.score))), 4),
             "suggestions": list(self.suggestions),
         }
