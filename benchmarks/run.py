@@ -175,26 +175,25 @@ def _store_file(data_dir: Path) -> Path:
     return stores[-1]
 
 
-def _vm_hwm_mb(pid: int) -> float:
-    """Peak resident set size of a live process, from /proc (Linux); 0 where unavailable."""
+def _proc_status_mb(pid: int | str, field: str) -> float:
+    """One memory field (VmHWM, VmRSS) of a live process's /proc status, in MB; 0 where unavailable."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return 0.0
+
+
+def _vm_hwm_mb(pid: int) -> float:
+    """Peak resident set size of a live process (Linux); 0 where unavailable."""
+    return _proc_status_mb(pid, "VmHWM")
 
 
 def _vm_rss_mb() -> float:
     """Resident set size of this process now (Linux); 0 where unavailable."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return _proc_status_mb("self", "VmRSS")
 
 
 def _reset_peak_rss() -> bool:

@@ -74,7 +74,8 @@ def load_smalltalk(path: Path = SMALLTALK_FILE) -> list[SmallTalk]:
 
 def _bare(text: str) -> str:
     """What small talk is recognised by: folded, no punctuation or spaces, no trailing particles."""
-    return _NOISE.sub("", fold(text)).rstrip(_PARTICLES) or _NOISE.sub("", fold(text))
+    bare = _NOISE.sub("", fold(text))
+    return bare.rstrip(_PARTICLES) or bare
 
 
 @dataclass

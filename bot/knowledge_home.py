@@ -18,11 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-
 from . import store
 from .curated import AdminError, KnowledgeError, check_faq_cells
-from .matcher import FAQ_AT, Engine, parse_section_ref
+from .matcher import Engine, parse_section_ref
 from .reading.formats import REPORT_SUFFIXES
 
 log = logging.getLogger(__name__)
@@ -165,10 +163,8 @@ def check_faq_addition(engine: Engine, question: str, answer: str, section: str 
         docs = [doc] if doc else list(engine.documents)
         if not any((d, path) in engine.sections for d in docs):
             raise AdminError(f"章节 {'.'.join(map(str, path))} 不存在；发送 /sections 查看目录")
-    phrasings = [p for f in engine.faq for p in f.phrasings]
-    hit = process.extractOne(engine.analyzer.match_form(question), phrasings, scorer=fuzz.ratio, score_cutoff=FAQ_AT)
-    if hit:
-        owner = [f for f in engine.faq if hit[0] in f.phrasings][0]
+    owner = engine.match_faq(engine.analyzer.match_form(question))
+    if owner is not None:
         raise AdminError(f"已有相近的常见问题：{owner.question}（第 {owner.line} 行）")
 
 

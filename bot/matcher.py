@@ -140,10 +140,11 @@ class Engine:
             a, f = self.analyzer.match_form(alias), self.analyzer.match_form(full)
             self.aliases.setdefault(a, []).append(f)
             self.aliases.setdefault(f, []).append(a)
-        self.documents = {d: t for d, t in db.execute("select doc, title from documents")}
-        self.doc_facts = dict(db.execute("select doc, facts from documents"))
-        self.doc_about = _doc_about(db, self.documents)
-        self.doc_year = {d: y or 0 for d, y in db.execute("select doc, year from documents")}
+        documents = db.execute("select doc, title, facts, year, issuer from documents").fetchall()
+        self.documents = {d: t for d, t, _, _, _ in documents}
+        self.doc_facts = {d: n for d, _, n, _, _ in documents}
+        self.doc_year = {d: y or 0 for d, _, _, y, _ in documents}
+        self.doc_about = {d: a for d, t, _, y, issuer in documents if (a := _about(t, y, issuer))}
         # The report's subject: its title and its issuer (南昌市侨办 where the text says 我市).
         self.doc_match = {d: self.analyzer.match_form(f"{t} {self.doc_about.get(d, '')}") for d, t in self.documents.items()}
         self.n_facts = db.execute("select count(*) from facts").fetchone()[0]
@@ -269,7 +270,7 @@ class Engine:
         qtype = question_type(match)
         terms = self.vocab.expand(self.analyzer.terms(match))
         terms = [t for t in terms if t not in SUMMARY_WORDS or qtype != "summary"]
-        faq = self._match_faq(match)
+        faq = self.match_faq(match)
         if faq is not None:
             return self._faq_answer(question, faq)
         if not terms:
@@ -291,7 +292,8 @@ class Engine:
         asked = terms + [f for forms in alts.values() for f in forms]  # what stands for what was asked
         return self._decide(question, qtype, asked, facts, sections, strict=bool(elsewhere))
 
-    def _match_faq(self, match: str) -> FaqRow | None:
+    def match_faq(self, match: str) -> FaqRow | None:
+        """The FAQ entry a question (in match form) asks, if one is close enough to answer it."""
         if not self._faq_strings:
             return None
         hit = process.extractOne(match, self._faq_strings, scorer=fuzz.ratio, score_cutoff=FAQ_AT)
@@ -600,19 +602,14 @@ def _key_fact(body: list[str]) -> str:
     return body[0] if body else ""
 
 
-def _doc_about(db: sqlite3.Connection, titles: dict[str, str]) -> dict[str, str]:
-    """Each report's year and issuer, as far as its title does not already say them."""
-    about = {}
-    for doc, year, issuer in db.execute("select doc, year, issuer from documents"):
-        title = titles.get(doc, "")
-        parts = []
-        if year and str(year) not in title:
-            parts.append(f"{year}年")
-        if issuer and issuer not in title:
-            parts.append(issuer)
-        if parts:
-            about[doc] = "，".join(parts)
-    return about
+def _about(title: str, year: int | None, issuer: str | None) -> str:
+    """A report's year and issuer, as far as its title does not already say them."""
+    parts = []
+    if year and str(year) not in title:
+        parts.append(f"{year}年")
+    if issuer and issuer not in title:
+        parts.append(issuer)
+    return "，".join(parts)
 
 
 def _has(db: sqlite3.Connection, table: str) -> bool:

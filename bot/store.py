@@ -255,8 +255,8 @@ def _stores_newest_first(data_dir: Path) -> list[Path]:
 
 def serving_candidates(data_dir: Path) -> list[Path]:
     """Complete stores of this version, newest first: what can serve when the knowledge does not build."""
-    return [s for s in _stores_newest_first(data_dir) if _meta(s).get("complete") == "1"
-            and _meta(s).get("schema") == SCHEMA_VERSION]
+    return [s for s in _stores_newest_first(data_dir)
+            if (meta := _meta(s)).get("complete") == "1" and meta.get("schema") == SCHEMA_VERSION]
 
 
 SECTION_COLUMNS = ("doc", "path", "depth", "marker", "title", "heading", "label", "match_text", "tokens",
