@@ -8,6 +8,7 @@ replaced by the next full question, so that
 - `还有呢` shows the next statements of the section answered,
 - `详细说说` / `展开讲讲` shows that section,
 - `第三部分呢` / `（三）呢` / `第二点呢` shows that part of the report answered (or of the only report),
+- `那2023年的呢` / `那南昌呢` asks the last question of the report of that year or place (several reports),
 
 and greetings, thanks, "who are you", goodbyes, praise and abuse get a short reply in kind (the
 phrasings are data: `data/smalltalk.txt`). Everything else goes to `Engine.ask` unchanged.
@@ -48,6 +49,7 @@ _MORE = re.compile(r"^(?:那)?(?:还有呢|还有吗|还有别的吗|还有其�
 _DETAIL = re.compile(r"^(?:能|可以|请)?(?:再)?(?:详细|具体|展开|仔细)(?:一点|一些|点)?(?:说说|讲讲|说一说|讲一讲|介绍一下|说下|讲下|点|些)?(?:吧|呗)?$")
 _PART = re.compile(r"^(?:那|那么)?(?:第(?P<a>[一二三四五六七八九十\d]{1,3})(?P<unit>部分|点|条|方面|项)|[（(](?P<b>[一二三四五六七八九十\d]{1,3})[）)])"
                    r"(?:呢|怎么样|讲了?什么|说了?什么|是什么|的内容)?$")
+_YEAR = re.compile(r"(\d{4})年?度?")
 _ABOUT = re.compile(r"^(?:那|那么|还有)(?P<x>.+?)(?:呢|怎么样|如何)?$|^(?P<y>.+?)呢$")
 
 
@@ -167,6 +169,10 @@ class Conversation:
         if about and len(bare) <= FOLLOW_UP_CHARS:
             subject = (about.group("x") or about.group("y") or "").removesuffix("的")
             if subject and not _asks(subject):
+                doc = _named_report(engine, subject, last)
+                if doc is not None:  # 那2023年的呢 / 那南昌呢: the same question of that report
+                    answer = engine.ask(last.question, doc=doc)
+                    return dataclasses.replace(answer, kind="followup"), last.question
                 return self._about(engine, last, subject)
         return None, text
 
@@ -239,6 +245,23 @@ class Conversation:
 def _asks(text: str) -> bool:
     """Does the text hold a question word (多少, 谁, 哪里 …)? Then it is a question of its own."""
     return any(pattern.search(text) for name, pattern in QTYPES if name not in ("summary", "list"))
+
+
+def _named_report(engine: Engine, subject: str, last: Turn) -> str | None:
+    """The report a follow-up's subject names by its year (2023年) or by a place or issuer its title
+    holds (南昌), when that tells reports apart; of several, the one most like the last answered."""
+    year = _YEAR.fullmatch(engine.absolute_years(subject))  # 那去年的呢 as 2022年 beside a 2023 report
+    if year:
+        named = [d for d, y in engine.doc_year.items() if y == int(year.group(1))]
+    elif len(subject) >= 2:
+        named = [d for d, t in engine.documents.items() if subject in fold(f"{t} {engine.doc_about.get(d, '')}")]
+    else:
+        return None
+    if not named or len(named) == len(engine.documents):  # names none, or every report: a subject
+        return None
+    refs = last.answer.references
+    like = engine.documents.get(refs[0].doc, "") if refs else ""
+    return max(named, key=lambda d: (fuzz.ratio(engine.documents[d], like), engine.doc_year.get(d, 0)))
 
 
 def _rewrites(engine: Engine, question: str, subject: str) -> list[str]:

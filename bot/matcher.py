@@ -70,6 +70,8 @@ CARDINAL = re.compile(rf"(?<!第)(?<![\d.]){features.NUMBER.pattern}")
 PLACE_IN_CLAUSE = re.compile(r"[\u4e00-\u9fff](?:省|市|区|县|镇|乡|村|街道|大学|公园|广场|国|州|岛)|[赴到去在往]")
 ANAPHOR = re.compile(r"(?:这|那|该|此|其|他|她|它|上述|前者|后者|同年|当年|随后|此后|两(?:校|国|人|者|家|队))")
 FIRSTS = re.compile(r"第一[部个次家]|首[个部次家]|率先|唯一|首创|先河|之最|最[早先大长高]")
+RELATIVE_YEARS = {"今年": 0, "本年": 0, "去年": 1, "上年": 1, "前年": 2}
+RELATIVE_YEAR = re.compile("|".join(RELATIVE_YEARS))
 ORGANISATION = re.compile(r"(?:会|所|局|办|院|中心|协会|广场|公司|集团|大学|学校|基金|政府|部门|报|网|团)")
 
 
@@ -256,7 +258,8 @@ class Engine:
 
     # ---- asking ---------------------------------------------------------------------------------
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, doc: str | None = None) -> Answer:
+        """The answer to one question; with `doc`, from that report only (那2023年的呢 in a conversation)."""
         question = question if isinstance(question, str) else ""
         # Folding can only shorten by so much: 100 KB is measured as it came, at no cost.
         q = fold(question) if len(question) <= MAX_QUESTION_CHARS * 4 else question
@@ -266,12 +269,12 @@ class Engine:
             return self._decline(question, f"问题太长了（{len(q)}字）。请用一句话提问，例如：困难归侨补助发了多少？")
         if cjk_count(q) == 0:
             return self._decline(question, "请用中文提问，例如：接待了多少海外华侨华人？")
-        match = self.vocab.repair_typos(self.analyzer.match_form(question))
+        match = self.absolute_years(self.vocab.repair_typos(self.analyzer.match_form(question)))
         qtype = question_type(match)
         terms = self.vocab.expand(self.analyzer.terms(match))
         terms = [t for t in terms if t not in SUMMARY_WORDS or qtype != "summary"]
         faq = self.match_faq(match)
-        if faq is not None:
+        if faq is not None and (doc is None or faq.doc == doc):
             return self._faq_answer(question, faq)
         if not terms:
             return self._decline(question, "这份报告里没有找到相关内容。")
@@ -289,8 +292,19 @@ class Engine:
         queries = self.vocab.fts_queries(terms + [f for forms in alts.values() for f in forms])
         facts = self._score_facts(terms, weights, queries, alts)
         sections = self._score_sections(terms, weights, queries, alts)
+        if doc is not None:
+            facts = [s for s in facts if s.fact and s.fact.doc == doc]
+            sections = [s for s in sections if s.section and s.section.doc == doc]
         asked = terms + [f for forms in alts.values() for f in forms]  # what stands for what was asked
         return self._decide(question, qtype, asked, facts, sections, strict=bool(elsewhere))
+
+    def absolute_years(self, match: str) -> str:
+        """今年/去年/前年 as years when the reports are of several years: the newest report's year is
+        this year, as the knowledge knows it (a year-end report reviews its own year)."""
+        years = {y for y in self.doc_year.values() if y}
+        if len(years) < 2:  # one year: a report's own 今年 is the question's, as it stands
+            return match
+        return RELATIVE_YEAR.sub(lambda m: f"{max(years) - RELATIVE_YEARS[m.group(0)]}年", match)
 
     def match_faq(self, match: str) -> FaqRow | None:
         """The FAQ entry a question (in match form) asks, if one is close enough to answer it."""
