@@ -70,7 +70,7 @@ CARDINAL = re.compile(rf"(?<!第)(?<![\d.]){features.NUMBER.pattern}")
 PLACE_IN_CLAUSE = re.compile(r"[\u4e00-\u9fff](?:省|市|区|县|镇|乡|村|街道|大学|公园|广场|国|州|岛)|[赴到去在往]")
 ANAPHOR = re.compile(r"(?:这|那|该|此|其|他|她|它|上述|前者|后者|同年|当年|随后|此后|两(?:校|国|人|者|家|队))")
 FIRSTS = re.compile(r"第一[部个次家]|首[个部次家]|率先|唯一|首创|先河|之最|最[早先大长高]")
-RELATIVE_YEARS = {"今年": 0, "本年": 0, "去年": 1, "上年": 1, "前年": 2}
+RELATIVE_YEARS = {"今年": 0, "本年": 0, "去年": 1, "上年": 1, "前年": 2, "明年": -1}  # years back
 RELATIVE_YEAR = re.compile("|".join(RELATIVE_YEARS))
 ORGANISATION = re.compile(r"(?:会|所|局|办|院|中心|协会|广场|公司|集团|大学|学校|基金|政府|部门|报|网|团)")
 
@@ -299,12 +299,20 @@ class Engine:
         return self._decide(question, qtype, asked, facts, sections, strict=bool(elsewhere))
 
     def absolute_years(self, match: str) -> str:
-        """今年/去年/前年 as years when the reports are of several years: the newest report's year is
-        this year, as the knowledge knows it (a year-end report reviews its own year)."""
+        """今年/去年/前年/明年 as years: the newest report's year is this year, as the knowledge knows
+        it (a year-end report reviews its own year); each report's own 今年 is read by `_dated`."""
         years = {y for y in self.doc_year.values() if y}
-        if len(years) < 2:  # one year: a report's own 今年 is the question's, as it stands
+        if not years:
             return match
         return RELATIVE_YEAR.sub(lambda m: f"{max(years) - RELATIVE_YEARS[m.group(0)]}年", match)
+
+    def _dated(self, text: str, doc: str) -> str:
+        """A report's 今年/去年/明年 with the year each means in it (今年 → 今年2023年 in a 2023 report),
+        so a question naming a year finds the statements about that year."""
+        year = self.doc_year.get(doc)
+        if not year:
+            return text
+        return RELATIVE_YEAR.sub(lambda m: f"{m.group(0)}{year - RELATIVE_YEARS[m.group(0)]}年", text)
 
     def match_faq(self, match: str) -> FaqRow | None:
         """The FAQ entry a question (in match form) asks, if one is close enough to answer it."""
@@ -393,8 +401,8 @@ class Engine:
         scored = []
         for f in self._candidates(queries):
             # The headings above a fact and the report's title say what it is about: 机制创新方面… / 2009年…
-            context = self.heading_context.get((f.doc, f.path), "")
-            scored.append(Scored(self._coverage(terms, weights, f.match_text, context, f.previous,
+            context = self._dated(self.heading_context.get((f.doc, f.path), ""), f.doc)
+            scored.append(Scored(self._coverage(terms, weights, self._dated(f.match_text, f.doc), context, f.previous,
                                                 self.doc_match.get(f.doc, ""), alts), fact=f))
         # Equally good statements from several reports: the report most about the question comes
         # first — the one where matching statements are the largest share of what it says.

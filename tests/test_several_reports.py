@@ -93,3 +93,23 @@ def test_a_subject_every_report_names_is_not_a_report(cities):
     talk.respond(cities, "南昌" + QUESTION, key="u")
     answer = talk.respond(cities, "那侨办呢", key="u")
     assert answer.references == [] or answer.references[0].doc == "nanchang"
+
+
+PLANS = ("某市侨办2023年工作总结\n一、联谊\n今年接待海外侨胞来访团组58批次，比去年增加12批次。\n"
+         "二、打算\n明年计划接待海外侨胞来访团组70批次。\n")
+
+
+@pytest.fixture(scope="module")
+def plans(tmp_path_factory) -> Engine:
+    knowledge: Path = tmp_path_factory.mktemp("k")
+    (knowledge / "plans.txt").write_text(PLANS, encoding="utf-8")
+    return Engine.open(knowledge, tmp_path_factory.mktemp("data"))
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("今年接待海外侨胞来访团组多少批次", "58批次"), ("2023年接待海外侨胞来访团组多少批次", "58批次"),
+    ("明年计划接待海外侨胞来访团组多少批次", "70批次"), ("2024年计划接待海外侨胞来访团组多少批次", "70批次"),
+])
+def test_a_reports_this_year_and_next_year_are_its_own(plans, question, figure):
+    answer = plans.ask(question)
+    assert answer.answered and answer.span == figure
