@@ -197,10 +197,11 @@ def read_port(env: Mapping[str, str]) -> int:
 class WebhookSecret(str):
     """The webhook's secret token, compared in constant time.
 
-    python-telegram-bot checks the X-Telegram-Bot-Api-Secret-Token header itself when run_webhook gets
-    a secret_token, but with `token != self.secret_token` (22.x, ext/_utils/webhookhandler.py). When
-    the right operand is this subclass of str, Python calls its reflected __ne__ first, so that check
-    takes as long for a guess that is nearly right as for one that is all wrong."""
+    The bot's webhook server (telegram/webhook.py) compares the X-Telegram-Bot-Api-Secret-Token header
+    with hmac.compare_digest; python-telegram-bot's own run_webhook does `token != self.secret_token`
+    (22.x, ext/_utils/webhookhandler.py). When the right operand is this subclass of str, Python calls
+    its reflected __ne__ first, so any such check takes as long for a guess that is nearly right as
+    for one that is all wrong."""
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, str) and hmac.compare_digest(self.encode(), other.encode())

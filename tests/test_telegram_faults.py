@@ -229,3 +229,41 @@ async def test_an_update_the_library_cannot_read_is_skipped_and_everyone_else_an
     for private in (secret, QUESTION, str(attacker), str(USER), str(OTHER), f"用户{attacker}"):
         assert private not in shown
     assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
+
+
+async def test_webhook_mode_skips_an_update_the_library_cannot_read(
+        fake_api: FakeBotAPI, bot_settings, shared_engine, caplog: pytest.LogCaptureFixture) -> None:
+    """The same poll posted to the webhook: answered 200 (else Telegram sends it again and again),
+    logged once by id, and the next user's question answered."""
+    from bot.telegram import ALLOWED_UPDATES, build_application, webhook
+    from tests.test_privacy import free_port, post_update
+
+    attacker, secret, token = 987_654_321, "机密问题", "s3cret-token"
+    port, stop = free_port(), asyncio.Event()
+    app = build_application(bot_settings, shared_engine)
+    serving = asyncio.create_task(webhook.serve(app, "127.0.0.1", port, "hook", "https://bot.example/hook",
+                                                token, ALLOWED_UPDATES, stop))
+    try:
+        (set_webhook,) = await fake_api.wait_for("setWebhook", timeout=30)
+        assert set_webhook.params["secret_token"] == token
+        await fake_api.wait_for("setMyCommands", timeout=30)
+        poll = {"id": "1", "question": secret}  # no options, type, counts …
+        bad_id = fake_api.send_raw("message", fake_api.message_with(attacker, poll=poll, caption=secret))
+        bad = fake_api.updates[-1]
+        since = fake_api.mark()
+        message = fake_api.send_text(USER, QUESTION)
+        good = fake_api.updates[-1]
+        for update in (bad, bad, good):  # Telegram would deliver it twice had the first failed
+            assert await asyncio.to_thread(post_update, port, update, token) == 200
+        reply = await fake_api.reply_to(message, since=since, timeout=10)
+        assert FACT in reply.result["text"]
+        assert await asyncio.to_thread(post_update, port, good, "wrong") == 403
+    finally:
+        stop.set()
+        await asyncio.wait_for(serving, 30)
+    skipped = [r for r in caplog.records if "cannot be read" in r.getMessage()]
+    assert len(skipped) == 2 and all(str(bad_id) in r.getMessage() for r in skipped)  # once per delivery
+    shown = "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records if r.levelno >= logging.INFO)
+    for private in (secret, QUESTION, str(attacker), str(USER), f"用户{attacker}", token):
+        assert private not in shown
+    assert not [r for r in caplog.records if r.levelno >= logging.CRITICAL]
