@@ -215,7 +215,7 @@ async def test_inline_query_offers_up_to_five_answers(fake_api: FakeBotAPI, bot)
     results = answer.params["results"]
     assert 1 <= len(results) <= 5
     assert "35亿美元" in results[0]["input_message_content"]["message_text"]
-    assert "35亿美元" in results[0]["title"]  # the answer itself names the result, not the question
+    assert results[0]["title"] == "35亿美元"  # the exact answer span names the result, not the question
     empty_id = fake_api.inline_query(USER, "")
     (empty,) = await fake_api.wait_for("answerInlineQuery", since=since, inline_query_id=empty_id)
     assert empty.params["results"] == []
@@ -530,3 +530,18 @@ def test_run_start_up_failures_are_config_errors(fake_api: FakeBotAPI, bot_setti
                 "http webhook": "https://", "bad secret token": "--secret-token"}[case]
     assert expected in message
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_inline_results_are_titled_by_the_exact_answer_or_the_first_line(fake_api: FakeBotAPI, bot,
+                                                                            shared_engine) -> None:
+    """A figure, a name: the span itself; a section summary (no span): its first line."""
+    titles = {}
+    for question in ("侨务工作领导小组组长是谁", "侨务工作有哪些做法"):
+        since = fake_api.mark()
+        query_id = fake_api.inline_query(USER, question)
+        (answer,) = await fake_api.wait_for("answerInlineQuery", since=since, inline_query_id=query_id)
+        titles[question] = answer.params["results"][0]["title"]
+    person = shared_engine.ask("侨务工作领导小组组长是谁")
+    assert person.span and titles["侨务工作领导小组组长是谁"] == person.span
+    summary = shared_engine.ask("侨务工作有哪些做法")
+    assert summary.span is None and titles["侨务工作有哪些做法"] == summary.text.split("\n")[0]

@@ -16,7 +16,7 @@ INLINE_RESULTS = 5
 def result_title(answer: Answer) -> str:
     """What a result is called in the list: the exact item asked when the engine gives it, else the first line."""
     first_line = next((line for line in answer.text.split("\n") if line.strip()), answer.question)
-    return short(getattr(answer, "span", None) or first_line, 60)  # `span`: the asked item as the report says it
+    return short(answer.span or first_line, 60)  # `span`: the asked item as the report says it
 
 
 def _answers(context: Context, text: str) -> list[Answer]:
