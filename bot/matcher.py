@@ -195,7 +195,8 @@ class Engine:
         for q, alternates, answer, doc, section, line in db.execute(
             "select question, alternates, answer, doc, section, line from faq"
         ):
-            phrasings = [self.analyzer.match_form(p) for p in [q, *json.loads(alternates)]]
+            # Read as questions are: 今年 in an entry is the year a question's 今年 becomes.
+            phrasings = [self.absolute_years(self.analyzer.match_form(p)) for p in [q, *json.loads(alternates)]]
             rows.append(FaqRow(q, answer, doc or only_doc, parse_section_ref(section), phrasings, line))
         return rows
 

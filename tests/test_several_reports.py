@@ -113,3 +113,15 @@ def plans(tmp_path_factory) -> Engine:
 def test_a_reports_this_year_and_next_year_are_its_own(plans, question, figure):
     answer = plans.ask(question)
     assert answer.answered and answer.span == figure
+
+
+def test_an_faq_entry_saying_this_year_is_read_as_questions_are(tmp_path):
+    knowledge = tmp_path / "k"
+    knowledge.mkdir()
+    for doc, (title, figure) in YEARS.items():
+        (knowledge / f"{doc}.txt").write_text(f"{title}\n一、联谊\n全年接待海外侨胞来访团组{figure}。\n", encoding="utf-8")
+    (knowledge / "faq.csv").write_text("question,alternates,answer,doc,section\n"
+                                       "今年的工作重点是什么,,围绕联谊和宣传两项重点。,city2023,\n", encoding="utf-8")
+    engine = Engine.open(knowledge, tmp_path / "data")  # validation asks the entry its own question
+    answer = engine.ask("今年的工作重点是什么？")
+    assert answer.answered and "围绕联谊和宣传两项重点" in answer.text
