@@ -319,6 +319,7 @@ class Engine:
         """The FAQ entry a question (in match form) asks, if one is close enough to answer it."""
         if not self._faq_strings:
             return None
+        match = self.absolute_years(match)  # as the phrasings were read (idempotent for a question's)
         hit = process.extractOne(match, self._faq_strings, scorer=fuzz.ratio, score_cutoff=FAQ_AT)
         return self._faq_owner[hit[2]] if hit else None
 
