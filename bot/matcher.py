@@ -16,7 +16,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -95,8 +95,12 @@ class FactRow:
     path: tuple[int, ...]
     text: str
     match_text: str
-    features: dict[str, list[str]]
+    stored_features: str  # JSON, decoded on first use: most candidates are scored and dropped unread
     previous: str = ""  # the sentence before, in the same section: 分别给予了报道 reports on what it told
+
+    @cached_property
+    def features(self) -> dict[str, list[str]]:
+        return json.loads(self.stored_features)
 
 
 @dataclass
@@ -364,7 +368,7 @@ class Engine:
             f"where p.rowid = t.rowid - 1 and p.doc = t.doc and p.path = t.path) from facts t where t.rowid in ({marks})",
             rowids)}
         rows = [got[r] for r in rowids]
-        return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5]), r[6] or "") for r in rows]
+        return [FactRow(r[0], r[1], _path(r[2]), r[3], r[4], r[5], r[6] or "") for r in rows]
 
     def _coverage(self, terms: list[str], weights: dict[str, float], text: str, context: str = "",
                   background: str = "", title: str = "", alts: dict[str, list[str]] | None = None) -> float:
@@ -616,6 +620,12 @@ def _longest_part(word: str, text: str, telling: Callable[[str], bool]) -> int:
         if any(word[i : i + n] in text and telling(word[i : i + n]) for i in range(len(word) - n + 1)):
             return n
     return 0
+
+
+@lru_cache(maxsize=4096)
+def _path(stored: str) -> tuple[int, ...]:
+    """A stored section path ('[5, 2]'): an archive has few distinct ones, read once each."""
+    return tuple(json.loads(stored))
 
 
 def question_type(match: str) -> str:
