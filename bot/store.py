@@ -475,7 +475,10 @@ def _postings(conn: sqlite3.Connection, table: str) -> None:
     # each term's count of occurrences, so nothing per occurrence is a Python object.
     conn.execute(f"create virtual table if not exists temp.{table}_instances using fts5vocab(main, {table}_fts, 'instance')")
     conn.execute(f"create virtual table if not exists temp.{table}_counts using fts5vocab(main, {table}_fts, 'row')")
-    terms, counts = zip(*conn.execute(f"select term, cnt from temp.{table}_counts"), strict=True)
+    vocabulary = conn.execute(f"select term, cnt from temp.{table}_counts").fetchall()
+    if not vocabulary:  # rows without a term (a report of headings only, no words indexed)
+        return
+    terms, counts = zip(*vocabulary, strict=True)
     occurrences = np.fromiter((r for (r,) in conn.execute(f"select doc from temp.{table}_instances")), dtype=np.int32)
     ends = np.cumsum(counts)
     if ends[-1] != occurrences.size:  # the two views of the index disagree: a bug, never a wrong posting
