@@ -1,8 +1,10 @@
 """Answering: question → Answer, from a built store. Knows nothing of any channel.
 
 normalise → repair typos (homophones) → segment → weigh terms (the reports' IDF blended with
-general Chinese, see vocabulary.TermWeighting) → candidates from the full-text index → score by weighted coverage (exact, then rapidfuzz near-misses) → check the
-question's type against what the fact holds → answer, suggest, or decline.
+general Chinese, see vocabulary.TermWeighting) → candidates from the impact postings (the rows with
+the largest summed BM25 weights of the question's terms) → score by weighted coverage (exact, then
+rapidfuzz near-misses) → check the question's type against what the fact holds → answer, suggest, or
+decline.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from pathlib import Path
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from . import features, reply, store
@@ -41,8 +45,7 @@ CANDIDATES = 80
 SUMMARY_FACTS = 4  # statements shown for a point without points of its own
 OPENING_FACTS = 2  # statements of a part's own shown above its points
 MIN_OPENINGS = 3  # paragraphs a section needs before their first sentences stand for it
-REPEATS = 5  # the index is asked for this many times the candidates, of which the distinct ones count
-RANK_AT_MOST = 20000  # estimated matches up to which the index ranks them
+POSTINGS_CACHED = 1024  # terms whose postings stay in memory (a common term's: a few hundred KB at 3,000 reports)
 
 QTYPES: list[tuple[str, re.Pattern[str]]] = [
     ("contact", re.compile(r"地址|电话|联系方式|邮箱|网址|传真|微信号|二维码|办公时间|上班时间")),
@@ -94,8 +97,12 @@ class FactRow:
     path: tuple[int, ...]
     text: str
     match_text: str
-    features: dict[str, list[str]]
+    stored_features: str  # JSON, decoded on first use: most candidates are scored and dropped unread
     previous: str = ""  # the sentence before, in the same section: 分别给予了报道 reports on what it told
+
+    @cached_property
+    def features(self) -> dict[str, list[str]]:
+        return json.loads(self.stored_features)
 
 
 @dataclass
@@ -121,6 +128,10 @@ def parse_section_ref(text: str) -> tuple[int, ...]:
 
     parts = re.findall(r"\d+|[零一二三四五六七八九十百]+", text)
     return tuple(cn_to_int(p) for p in parts)
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int32)
+_NO_IMPACTS = np.zeros(0, dtype=np.float32)
 
 
 class Engine:
@@ -151,10 +162,12 @@ class Engine:
         self.doc_match = {d: self.analyzer.match_form(f"{t} {self.doc_about.get(d, '')}") for d, t in self.documents.items()}
         self.n_facts = db.execute("select count(*) from facts").fetchone()[0]
         self.sections: dict[tuple[str, tuple[int, ...]], SectionRow] = {}
-        for doc, path, heading, title, label, match_text, body, openings in db.execute(
-            "select doc, path, heading, title, label, match_text, body, openings from sections"
+        self.section_at: dict[int, tuple[str, tuple[int, ...]]] = {}  # rowid → key: what retrieval finds
+        for rowid, doc, path, heading, title, label, match_text, body, openings in db.execute(
+            "select rowid, doc, path, heading, title, label, match_text, body, openings from sections"
         ):
             key = (doc, tuple(json.loads(path)))
+            self.section_at[rowid] = key
             self.sections[key] = SectionRow(doc, key[1], heading, title, label, match_text,
                                             body.split("\n") if body else [], openings.split("\n") if openings else [])
         self.children: dict[tuple[str, tuple[int, ...]], list[SectionRow]] = {}
@@ -170,6 +183,8 @@ class Engine:
         self.faq = self._load_faq(db)
         self._faq_strings = [p for f in self.faq for p in f.phrasings]
         self._faq_owner = [f for f in self.faq for _ in f.phrasings]
+        # A question's terms recur across questions: their postings are read from the store once.
+        self._cached_postings = lru_cache(maxsize=POSTINGS_CACHED)(self._postings)
 
     # ---- loading -------------------------------------------------------------------------------
 
@@ -290,7 +305,7 @@ class Engine:
             weights[t] = 2.0  # twice the most a word can weigh
         if max(weights.values()) < TELLING_AT:  # only everyday words (政府 工作 作): nothing says which statement
             return self._decline(question, "问题里没有能确定内容的词，请说得具体一些。")
-        queries = self.vocab.fts_queries(terms + [f for forms in alts.values() for f in forms])
+        queries = self.vocab.candidate_queries(terms + [f for forms in alts.values() for f in forms])
         facts = self._score_facts(terms, weights, queries, alts)
         sections = self._score_sections(terms, weights, queries, alts)
         if doc is not None:
@@ -336,27 +351,48 @@ class Engine:
         named = term[:-1] in self.vocab  # 苏州市 where the reports say 苏州
         return term[-1] in "省市县州" and not named and (tags.get(term[:-1]) == "ns" or len(term) >= 3)
 
-    def _search(self, table: str, columns: str, queries: list[tuple[str, int]]) -> list[tuple]:
-        """Rows of facts or sections found by the full-text queries, each at most once, in order."""
-        rows: dict[int, tuple] = {}
-        for query, estimate in queries:
-            # Ranking costs time in proportion to the matches: a question made only of everyday
-            # words (政府 工作) takes the first matches unranked rather than rank a third of the archive.
-            order = "order by rank" if estimate <= RANK_AT_MOST else ""
-            # Archives repeat boilerplate word for word across reports: one copy of a statement is
-            # a candidate, so sixty copies of one sentence cannot crowd out the rest.
-            for row in self._db().execute(
-                f"select t.rowid, {columns} from (select rowid, rank from {table}_fts where {table}_fts match ? "
-                f"{order} limit ?) m join {table} t on t.rowid = m.rowid group by t.match_text "
-                f"order by min(m.rank) limit ?", (query, CANDIDATES * REPEATS, CANDIDATES),
-            ):
-                rows.setdefault(row[0], row)
-        return list(rows.values())
+    def _postings(self, table: str, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of facts or sections holding a term (one per wording, ascending) and its BM25
+        weight in each, as the build wrote them (store._postings)."""
+        row = self._db().execute(f"select rowids, impacts from {table}_postings where term = ?", (term,)).fetchone()
+        if row is None:
+            return _NO_ROWS, _NO_IMPACTS
+        return np.frombuffer(row[0], dtype=np.int32), np.frombuffer(row[1], dtype=np.float32)
 
-    def _candidates(self, queries: list[tuple[str, int]]) -> list[FactRow]:
-        rows = self._search("facts", "t.doc, t.path, t.text, t.match_text, t.features, (select p.match_text from "
-                            "facts p where p.rowid = t.rowid - 1 and p.doc = t.doc and p.path = t.path)", queries)
-        return [FactRow(r[0], r[1], tuple(json.loads(r[2])), r[3], r[4], json.loads(r[5]), r[6] or "") for r in rows]
+    def _search(self, table: str, queries: list[tuple[list[str], int]]) -> list[int]:
+        """Rowids of the facts or sections the queries find, best first, each at most once: per
+        query, the CANDIDATES holding at least that many of its terms with the largest summed BM25
+        weight of them (what `match … order by rank` gave), ties by position in the archive."""
+        found: dict[int, None] = {}
+        for terms, at_least in queries:
+            lists = [p for t in terms if (p := self._cached_postings(table, t))[0].size]
+            if len(lists) < at_least:
+                continue
+            rows = np.concatenate([r for r, _ in lists])
+            impacts = np.concatenate([i for _, i in lists])
+            if len(lists) > 1:  # a row holding several of the terms: their weights summed
+                rows, where, held = np.unique(rows, return_inverse=True, return_counts=True)
+                impacts = np.bincount(where, weights=impacts)
+                if at_least > 1:
+                    rows, impacts = rows[held >= at_least], impacts[held >= at_least]
+            if rows.size > CANDIDATES:
+                best = np.argpartition(-impacts, CANDIDATES - 1)[:CANDIDATES]
+                rows, impacts = rows[best], impacts[best]
+            for r in rows[np.lexsort((rows, -impacts))].tolist():
+                found.setdefault(r)
+        return list(found)
+
+    def _candidates(self, queries: list[tuple[list[str], int]]) -> list[FactRow]:
+        rowids = self._search("facts", queries)
+        if not rowids:
+            return []
+        marks = ", ".join("?" * len(rowids))
+        got = {r[0]: r for r in self._db().execute(
+            "select t.rowid, t.doc, t.path, t.text, t.match_text, t.features, (select p.match_text from facts p "
+            f"where p.rowid = t.rowid - 1 and p.doc = t.doc and p.path = t.path) from facts t where t.rowid in ({marks})",
+            rowids)}
+        rows = [got[r] for r in rowids]
+        return [FactRow(r[0], r[1], _path(r[2]), r[3], r[4], r[5], r[6] or "") for r in rows]
 
     def _coverage(self, terms: list[str], weights: dict[str, float], text: str, context: str = "",
                   background: str = "", title: str = "", alts: dict[str, list[str]] | None = None) -> float:
@@ -398,7 +434,7 @@ class Engine:
         together = sum(1 for p in pairs if p in text) / len(pairs) if pairs else 0.0
         return got / total + 0.05 * together - MISS_PENALTY * worst_miss
 
-    def _score_facts(self, terms: list[str], weights: dict[str, float], queries: list[tuple[str, int]],
+    def _score_facts(self, terms: list[str], weights: dict[str, float], queries: list[tuple[list[str], int]],
                      alts: dict[str, list[str]]) -> list[Scored]:
         scored = []
         for f in self._candidates(queries):
@@ -416,9 +452,8 @@ class Engine:
         return scored
 
     def _score_sections(self, terms: list[str], weights: dict[str, float],
-                        queries: list[tuple[str, int]], alts: dict[str, list[str]]) -> list[Scored]:
-        rows = self._search("sections", "t.doc, t.path", queries)
-        candidates = [self.sections[(doc, tuple(json.loads(path)))] for _, doc, path in rows]
+                        queries: list[tuple[list[str], int]], alts: dict[str, list[str]]) -> list[Scored]:
+        candidates = [self.sections[self.section_at[r]] for r in self._search("sections", queries)]
         scored = [Scored(self._coverage(terms, weights, s.match_text, self.heading_context.get((s.doc, s.path[:-1]), ""),
                                         title=self.doc_match.get(s.doc, ""), alts=alts), section=s)
                   for s in candidates if s.path != (0,)]
@@ -609,6 +644,12 @@ def _longest_part(word: str, text: str, telling: Callable[[str], bool]) -> int:
         if any(word[i : i + n] in text and telling(word[i : i + n]) for i in range(len(word) - n + 1)):
             return n
     return 0
+
+
+@lru_cache(maxsize=4096)
+def _path(stored: str) -> tuple[int, ...]:
+    """A stored section path ('[5, 2]'): an archive has few distinct ones, read once each."""
+    return tuple(json.loads(stored))
 
 
 def question_type(match: str) -> str:

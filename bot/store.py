@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import sqlite_utils
 
 from . import features
@@ -43,7 +44,7 @@ try:
 except ImportError:  # Windows: no locks; stale temporary files stay and pruning trusts the count
     fcntl = None  # type: ignore[assignment]
 
-SCHEMA_VERSION = "13"  # bump when the store layout or the analysis changes
+SCHEMA_VERSION = "14"  # bump when the store layout or the analysis changes
 MAX_REPORT_BYTES = 64 * 1024 * 1024
 PARALLEL_FROM = 8  # reports; below this, worker start-up costs more than it saves
 KEEP_STORES = 2
@@ -445,7 +446,62 @@ def _term_stats(db: sqlite_utils.Database) -> None:
         (pinyin_key(t), t) for (t,) in db.execute("select term from vocab where length(term) between 2 and 5")
         if all("\u3400" <= c <= "\u9fff" for c in t)
     ))
+    for table in ("facts", "sections"):
+        _postings(db.conn, table)
     db.conn.commit()
+
+
+BM25_K1, BM25_B = 1.2, 0.75  # FTS5's own bm25() defaults: the candidates rank as `order by rank` did
+
+
+def _postings(conn: sqlite3.Connection, table: str) -> None:
+    """Impact postings (`{table}_postings`): per term, the rowids of the statements (or sections)
+    holding it, ascending, as int32 bytes, and each one's BM25 weight of the term as float32 bytes,
+    so a question's candidates are a few array sums (see Engine._search), not full-text queries.
+
+    Archives repeat boilerplate word for word across reports: only the first row of each wording
+    is posted, so sixty copies of one sentence cannot crowd out the rest. The weights count every
+    row, as the full-text index does."""
+    conn.execute(f"drop table if exists {table}_postings")
+    conn.execute(f"create table {table}_postings (term text primary key, rowids blob, impacts blob) without rowid")
+    n_rows, last = conn.execute(f"select count(*), coalesce(max(rowid), 0) from {table}").fetchone()
+    if not n_rows:
+        return
+    first = np.zeros(last + 1, dtype=bool)
+    first[np.fromiter((r for (r,) in conn.execute(f"select min(rowid) from {table} group by match_text")),
+                      dtype=np.int64)] = True
+    # Every occurrence of every term, from the full-text index itself (so the terms are its tokens,
+    # the vocab table's), in term order then row order: the rows' numbers only, cut into terms by
+    # each term's count of occurrences, so nothing per occurrence is a Python object.
+    conn.execute(f"create virtual table if not exists temp.{table}_instances using fts5vocab(main, {table}_fts, 'instance')")
+    conn.execute(f"create virtual table if not exists temp.{table}_counts using fts5vocab(main, {table}_fts, 'row')")
+    vocabulary = conn.execute(f"select term, cnt from temp.{table}_counts").fetchall()
+    if not vocabulary:  # rows without a term (a report of headings only, no words indexed)
+        return
+    terms, counts = zip(*vocabulary, strict=True)
+    occurrences = np.fromiter((r for (r,) in conn.execute(f"select doc from temp.{table}_instances")), dtype=np.int32)
+    ends = np.cumsum(counts)
+    if ends[-1] != occurrences.size:  # the two views of the index disagree: a bug, never a wrong posting
+        raise RuntimeError(f"{table}_fts: {occurrences.size} occurrences, {ends[-1]} counted")
+    term_of = np.repeat(np.arange(len(terms), dtype=np.int32), counts)
+    # One posting per (term, row): where either changes; its term frequency is the run's length.
+    start = np.flatnonzero(np.r_[True, (np.diff(occurrences) != 0) | (np.diff(term_of) != 0)])
+    rows, posting_term = occurrences[start], term_of[start]
+    tf = np.diff(np.r_[start, occurrences.size]).astype(np.float64)
+    length = np.bincount(rows, weights=tf, minlength=last + 1)
+    df = np.bincount(posting_term, minlength=len(terms))
+    idf = np.maximum(np.log((n_rows - df + 0.5) / (df + 0.5)), 1e-6)  # FTS5's idf, floored as it floors it
+    norm = tf + BM25_K1 * (1 - BM25_B + BM25_B * length[rows] / (length.sum() / n_rows))
+    impact = (idf[posting_term] * tf * (BM25_K1 + 1) / norm).astype(np.float32)
+    keep = first[rows]
+    rows, posting_term, impact = rows[keep], posting_term[keep], impact[keep]
+    bounds = np.searchsorted(posting_term, np.arange(len(terms) + 1))
+    conn.executemany(f"insert into {table}_postings values (?, ?, ?)", (
+        (term, rows[a:b].tobytes(), impact[a:b].tobytes())
+        for term, a, b in zip(terms, bounds[:-1], bounds[1:], strict=True) if b > a
+    ))
+    conn.execute(f"drop table temp.{table}_counts")
+    conn.execute(f"drop table temp.{table}_instances")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The reports' vocabulary: how much a word says, sound-alike typos, and full-text queries.
+"""The reports' vocabulary: how much a word says, sound-alike typos, and what picks candidates.
 
 Built from the store's `vocab` table (every indexed term with the number of facts holding it and
 its pinyin); used by the matcher on every question.
@@ -166,30 +166,21 @@ class Vocabulary:
             out.extend(p for p in parts if p not in QUESTION_WORDS) if found else out.append(t)
         return list(dict.fromkeys(out))
 
-    def fts_queries(self, terms: list[str]) -> list[tuple[str, int]]:
-        """Full-text queries for candidates, best first, each with an estimate of how many statements
-        it matches: statements holding two of the question's most telling words, then statements
-        holding any of its rare words."""
+    def candidate_queries(self, terms: list[str]) -> list[tuple[list[str], int]]:
+        """What picks the candidates, best first: each a list of report terms and how many of them a
+        statement must hold — two of the question's most telling words, then any of its rare words."""
         query_terms = set(terms)
         for t in terms:
             if t not in self.df and len(t) >= 2:
                 query_terms.update(t[i : i + 2] for i in range(len(t) - 1))
-        known = [t for t in query_terms if t.strip('"') and self.df.get(t)]
+        known = [t for t in query_terms if self.df.get(t)]
         by_rarity = sorted(known, key=lambda t: (self.df[t], t))
         telling = by_rarity[:PAIR_TERMS]
-        pairs = [(a, b) for i, a in enumerate(telling) for b in telling[i + 1 :]]
-        queries = []
-        if pairs:
-            queries.append((" OR ".join(f"({_quote(a)} AND {_quote(b)})" for a, b in pairs),
-                            sum(min(self.df[a], self.df[b]) for a, b in pairs)))
-        # Rare terms find the rest; a common one (华侨, 发展) would make the index rank a large part
-        # of the archive for every question. The scorer still weighs every term.
+        queries = [(telling, 2)] if len(telling) >= 2 else []
+        # Rare terms find the rest; a common one (华侨, 发展) would rank a large part of the archive
+        # for every question. The scorer still weighs every term.
         common_from = max(self.n_facts * COMMON_SHARE, COMMON_MIN)
-        rare = [t for t in by_rarity if self.df[t] <= common_from] or (by_rarity[:1] if not pairs else [])
+        rare = [t for t in by_rarity if self.df[t] <= common_from] or (by_rarity[:1] if not queries else [])
         if rare:
-            queries.append((" OR ".join(map(_quote, rare)), sum(self.df[t] for t in rare)))
+            queries.append((rare, 1))
         return queries
-
-
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', "") + '"'

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmarks import corpus
@@ -30,7 +31,22 @@ def content(path: Path) -> dict[str, list]:
             "faq": sorted(conn.execute("select question, answer from faq")),
             "matches": [sorted(rowids[r] for (r,) in conn.execute(
                 "select rowid from facts_fts where facts_fts match ?", [f'"{t}"'])) for t in terms[::50]],
+            "postings": sorted(_postings(conn, rowids)),
         }
+
+
+def _postings(conn: sqlite3.Connection, rowids: dict[int, str]) -> list[tuple]:
+    """Every term's impact postings as (term, statement, weight), statements by report and place.
+    Of a wording several reports share, a rebuild and an update may post different copies: the
+    copy is left out, its weight kept."""
+    shared = {s for (s,) in conn.execute("select doc || '/' || seq from facts where match_text in "
+                                          "(select match_text from facts group by match_text having count(*) > 1)")}
+    out = []
+    for term, rows, impacts in conn.execute("select term, rowids, impacts from facts_postings"):
+        weights = np.frombuffer(impacts, dtype=np.float32)
+        copies = [rowids[r] for r in np.frombuffer(rows, dtype=np.int32).tolist()]
+        out.extend((term, "" if c in shared else c, round(float(w), 4)) for c, w in zip(copies, weights, strict=True))
+    return out
 
 
 @pytest.fixture
