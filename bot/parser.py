@@ -17,7 +17,7 @@ from pathlib import Path
 from .normalize import Replacer, balance_quotes, display_punctuation, strip_control
 from .reading.formats import read_report
 from .reading.frontmatter import report_issuer, report_year, strip_surroundings, title_line
-from .reading.numbering import HEADING_STYLES, INLINE, PAREN_CN, STRUCTURAL, match_marker
+from .reading.numbering import HEADING_STYLES, INLINE, PAREN_CN, STRUCTURAL, match_marker, styled_level
 from .reading.numbering import cn_to_int as cn_to_int  # where the matcher and the tests find it
 from .reading.sentences import CLAUSE_END, CLOSERS, SENTENCE_END, repair_entities, split_units
 
@@ -169,6 +169,8 @@ class _Tree:
         also start a report at any number (七、, a forwarded part), restart right after a heading of
         its own style that has said nothing yet (一、2023年工作总结 then 一、固本强基…), skip a
         number or two at the top level, or go back after such a restart; the build warns of each."""
+        if styled_level(style):  # a Word heading style: no number to follow, always a heading
+            return line_start
         current = next(((n, sec) for s, n, sec in self.stack if s == style), None)
         if current is None:
             return number == 1 or (line_start and not self.stack and style in HEADING_STYLES)
@@ -185,6 +187,8 @@ class _Tree:
         return top and style in self.restarted
 
     def _numbering_warning(self, style: str, number: int, marker: str) -> None:
+        if styled_level(style):
+            return
         previous = next((n for s, n, _ in self.stack if s == style), None)
         if previous is None and number != 1:
             self.warnings.append(f"numbering starts at {marker}")
@@ -198,7 +202,7 @@ class _Tree:
 
     def open(self, style: str, number: int, marker: str, title: str) -> None:
         self._numbering_warning(style, number, _display(marker))
-        depth = next((i for i, (s, _, _) in enumerate(self.stack) if s == style), len(self.stack))
+        depth = self._depth(style)
         del self.stack[depth:]
         parent = self.stack[-1][2] if self.stack else None
         parent_path = parent.path if parent else ()
@@ -206,7 +210,8 @@ class _Tree:
         number_in_path = max(number, self.last_child.get(parent_path, 0) + 1)
         self.last_child[parent_path] = number_in_path
         path = parent_path + (number_in_path,)
-        section = Section(self.doc, path, _display(marker), _display(title).rstrip("。；;，,"),
+        section = Section(self.doc, path, "" if styled_level(style) else _display(marker),
+                          _display(title).rstrip("。；;，,"),
                           parent.label if parent else "")
         if re.search(r"[。！？!?]$", title.strip()):
             section.sentence = _display(title)
@@ -214,6 +219,16 @@ class _Tree:
         self.sections.append(section)
         self.current = section
         self.paragraph_starts = True
+
+    def _depth(self, style: str) -> int:
+        """Where a heading of `style` goes in the stack: in place of its own style, or deeper. A Word
+        heading level also takes the place of a deeper Word level (a 标题 1 after a 标题 2 that opened
+        the report is not under it)."""
+        level = styled_level(style)
+        for i, (s, _, _) in enumerate(self.stack):
+            if s == style or (level and (styled_level(s) or 0) >= level):
+                return i
+        return len(self.stack)
 
     def add_sentence(self, original: str, corrected: str) -> None:
         corrected = corrected.lstrip("•●▪·")  # a list bullet (often &#8226; debris) is no part of it
