@@ -373,7 +373,7 @@ def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -
     parents = {s.path[:-1] for s in tree.sections}
     warnings += [f"{s.heading[:40]} has no statements" for s in tree.sections[1:]
                  if s.path not in with_facts and s.path not in parents]
-    return ParsedReport(doc, title, tree.sections, tree.facts, len(text), year=report_year(title, flat[0] if flat else ""),
+    return ParsedReport(doc, title, tree.sections, tree.facts, len(text), year=report_year(title, flat[0] if flat else "", around.signature),
                         issuer=report_issuer(title, around.dropped + around.signature), warnings=warnings)
 
 

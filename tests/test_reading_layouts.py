@@ -243,3 +243,25 @@ def test_entity_debris_is_repaired_and_splits_nothing():
 ])
 def test_quote_repair_leaves_balanced_quotes_alone(text, repaired):
     assert balance_quotes(text) == repaired
+
+
+SIGNED_BODY = "区侨联工作总结\n一、联谊交流\n举办联谊活动两场，接待侨胞三百人次。\n"
+
+
+@pytest.mark.parametrize(("signature", "year", "issuer"), [
+    ("（温州市鹿城区侨联 2023年12月）", 2023, "温州市鹿城区侨联"),
+    ("(某市侨办，2023年12月)", 2023, "某市侨办"),
+    ("温州市鹿城区侨联\n2023年12月20日", 2023, "温州市鹿城区侨联"),
+    ("XX县人民政府侨务办公室\n二〇二三年十二月二十日", 2023, "XX县人民政府侨务办公室"),
+    ("鹿城区侨办\n2024年1月10日", 2023, "鹿城区侨办"),  # a year-end report signed in January
+])
+def test_signature_gives_issuer_and_year_and_is_no_statement(signature, year, issuer):
+    report = parse_text("signed", SIGNED_BODY + signature + "\n")
+    assert (report.year, report.issuer) == (year, issuer)
+    assert [f.text for f in report.facts] == ["举办联谊活动两场，接待侨胞三百人次。"]
+    assert not any("front matter" in w for w in report.warnings)
+
+
+def test_year_of_the_title_wins_over_the_signature_date():
+    signed = SIGNED_BODY.replace("区侨联工作总结", "某县侨办2022年度工作总结") + "2023年3月1日\n"
+    assert parse_text("r", signed).year == 2022
