@@ -34,6 +34,7 @@ ASKS = re.compile(r"讲了?(?:些)?(?:什么|啥)|说了?(?:些)?(?:什么|啥)|
 GENERIC = frozenset("报告 总结 工作总结 文件 材料 内容 部分 这份 这个 本 一下 概括 概述 简要 介绍 整体 总体 主要 大概 大致 "
                     "情况 讲 说 写 方面 几个 哪几 哪些 包括 分为 分 一共 共 有 都 呢 目录 提纲 大纲 全文".split())
 MAX_REPORTS = 5  # reports listed when several are stored and the question names none
+HEADING_REPORTS = 20  # reports whose headings a question may name without naming its report
 
 
 def summary_answer(engine: Engine, question: str, match: str) -> Answer | None:
@@ -48,10 +49,12 @@ def summary_answer(engine: Engine, question: str, match: str) -> Answer | None:
             rest = rest.replace(found.group(0), " ")
     docs, rest_terms = _named_reports(engine, rest)
     if part:
-        doc = _one(engine, docs)
+        doc = docs[0] if len(docs) == 1 else None
         section = _numbered(engine, doc, part) if doc and not rest_terms else None
     elif rest_terms:
-        if not (aspects or re.search(r"部分|讲了?(?:些)?(?:什么|啥)|内容", bare)):
+        # Headings are looked through in a few reports; in a large archive the statements decide
+        # (a look through every heading would cost more than answering).
+        if len(docs) > HEADING_REPORTS or not (aspects or re.search(r"部分|讲了?(?:些)?(?:什么|啥)|内容", bare)):
             return None
         section = _named_heading(engine, docs, rest, bool(aspects))
         if section is None:
@@ -79,21 +82,27 @@ def _named_reports(engine: Engine, rest: str) -> tuple[list[str], list[str]]:
     return list(engine.documents), terms
 
 
-def _one(engine: Engine, docs: list[str]) -> str | None:
-    return docs[0] if len(docs) == 1 else None
-
-
 def _numbered(engine: Engine, doc: str, part: re.Match[str]) -> SectionRow | None:
     """第三部分 → the part numbered three at the top (else the third one); （三） → the one section
     marked （三）, else the top-level part three."""
     number = cn_to_int(part.group("a") or part.group("b") or part.group("c"))
     top = engine.children.get((doc, ()), [])
     if part.group("b"):
-        marked = [s for s in engine.sections.values() if s.doc == doc and s.heading.startswith(f"（{_cn(number)}）")]
+        marked = [s for s in _sections_of(engine, doc) if s.heading.startswith(f"（{_cn(number)}）")]
         if len(marked) == 1:
             return marked[0]
     by_number = engine.sections.get((doc, (number,)))
     return by_number or (top[number - 1] if 0 < number <= len(top) else None)
+
+
+def _sections_of(engine: Engine, doc: str) -> list[SectionRow]:
+    """One report's sections below its preamble, parts before their points (only its own: an
+    archive of thousands is not looked through)."""
+    out, level = [], engine.children.get((doc, ()), [])
+    while level:
+        out += level
+        level = [c for s in level for c in engine.children.get((doc, s.path), [])]
+    return out
 
 
 def _cn(n: int) -> str:
@@ -106,16 +115,16 @@ def _cn(n: int) -> str:
 
 def _named_heading(engine: Engine, docs: list[str], rest: str, aspects: bool) -> SectionRow | None:
     """The section whose heading holds every telling word left of the question (联谊这部分讲了什么);
-    for 有哪几个方面 one with points first; the shallower, then the shorter, of two; None when no
-    heading holds them all (the statements decide then)."""
+    for 有哪几个方面 one with points first; the shallower, then the newer report's, then the shorter
+    heading of two; None when no heading holds them all (the statements decide then)."""
     terms = [t for t in engine.analyzer.terms(rest) if t not in GENERIC]
     if not terms:
         return None
-    holding = [s for s in engine.sections.values()
-               if s.doc in docs and s.path != (0,) and all(t in s.match_text for t in terms)]
+    holding = [s for doc in docs for s in _sections_of(engine, doc) if all(t in s.match_text for t in terms)]
     if not holding:
         return None
-    return min(holding, key=lambda s: (aspects and (s.doc, s.path) not in engine.children, len(s.path), len(s.heading)))
+    return min(holding, key=lambda s: (aspects and (s.doc, s.path) not in engine.children, len(s.path),
+                                       -engine.doc_year.get(s.doc, 0), len(s.heading)))
 
 
 def _points(engine: Engine, question: str, doc: str, path: tuple[int, ...]) -> Answer:

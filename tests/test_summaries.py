@@ -105,3 +105,5 @@ def test_several_reports_named_or_listed(tmp_path):
     assert bullets(listed.text)[1] == "《某县侨办2022年工作总结》：一、侨情调查；二、侨务宣传"
     named = engine.ask("县侨办的报告整体情况")
     assert [r.doc for r in named.references] == ["county"] and bullets(named.text) == ["一、侨情调查", "二、侨务宣传"]
+    by_heading = engine.ask("侨务宣传这部分讲了什么")  # a heading of one of them, its report not named
+    assert by_heading.references[0].doc == "county" and by_heading.references[0].path == (2,)
