@@ -30,6 +30,8 @@ ASPECTS = re.compile(r"哪(?:几|些)(?:个)?(?:方面|点|块|项|条)|几个�
 # What asks for a summary at all; without one of these a heading's words go to the statements.
 ASKS = re.compile(r"讲了?(?:些)?(?:什么|啥)|说了?(?:些)?(?:什么|啥)|写了?(?:些)?(?:什么|啥)|的?内容|这(?:一)?部分|"
                   r"那(?:一)?部分|情况|介绍|怎么样|如何|呢$")
+# What asks about a part named by its heading's words (联谊这部分讲了什么, 请进来联谊都有哪些内容).
+PART_WORDS = re.compile(r"部分|讲了?(?:些)?(?:什么|啥)|说了?(?:些)?(?:什么|啥)|内容")
 # Words that only say "summary" or "the report" and name nothing.
 GENERIC = frozenset("报告 总结 工作总结 文件 材料 内容 部分 这份 这个 本 一下 概括 概述 简要 介绍 整体 总体 主要 大概 大致 "
                     "情况 讲 说 写 方面 几个 哪几 哪些 包括 分为 分 一共 共 有 都 呢 目录 提纲 大纲 全文".split())
@@ -41,7 +43,8 @@ def summary_answer(engine: Engine, question: str, match: str) -> Answer | None:
     """The outline, a part, or a part's points, when the question asks for that; else None."""
     bare = re.sub(r"[\s，,。.！!？?~～…：:]+", "", match)
     part, whole, aspects = PART.search(bare), WHOLE.search(bare), ASPECTS.search(bare)
-    if not (part or whole or aspects or ASKS.search(bare)):
+    names_a_part = PART_WORDS.search(bare)
+    if not (part or whole or aspects or names_a_part):  # most questions: nothing to look up
         return None
     rest = bare
     for found in (part, whole, aspects, *ASKS.finditer(bare)):
@@ -54,7 +57,7 @@ def summary_answer(engine: Engine, question: str, match: str) -> Answer | None:
     elif rest_terms:
         # Headings are looked through in a few reports; in a large archive the statements decide
         # (a look through every heading would cost more than answering).
-        if len(docs) > HEADING_REPORTS or not (aspects or re.search(r"部分|讲了?(?:些)?(?:什么|啥)|内容", bare)):
+        if len(docs) > HEADING_REPORTS or not (aspects or names_a_part):
             return None
         section = _named_heading(engine, docs, rest, bool(aspects))
         if section is None:
