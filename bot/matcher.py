@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from . import features, reply, store
+from . import features, reply, store, summaries
 from .analyzer import Analyzer, alias_words
 from .answer import Answer, Reference
 from .curated import KnowledgeError
@@ -292,6 +292,8 @@ class Engine:
         faq = self.match_faq(match)
         if faq is not None and (doc is None or faq.doc == doc):
             return self._faq_answer(question, faq)
+        if (summary := summaries.summary_answer(self, question, match)) is not None:  # outline, part, points
+            return summary
         if not terms:
             return self._decline(question, "这份报告里没有找到相关内容。")
         alts = {t: forms for t in terms if (forms := [f for f in self.aliases.get(t, ()) if f in self.vocab])}

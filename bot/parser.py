@@ -17,7 +17,7 @@ from pathlib import Path
 from .normalize import Replacer, balance_quotes, display_punctuation, strip_control
 from .reading.formats import read_report
 from .reading.frontmatter import report_issuer, report_year, strip_surroundings, title_line
-from .reading.numbering import HEADING_STYLES, INLINE, PAREN_CN, STRUCTURAL, match_marker
+from .reading.numbering import HEADING_STYLES, INLINE, PAREN_CN, STRUCTURAL, match_marker, styled_level
 from .reading.numbering import cn_to_int as cn_to_int  # where the matcher and the tests find it
 from .reading.sentences import CLAUSE_END, CLOSERS, SENTENCE_END, repair_entities, split_units
 
@@ -31,6 +31,7 @@ MAX_FACT_CHARS = 500
 JOIN_SLACK = 200
 # Titles run long: 温州市鹿城区归国华侨联合会2023年工作总结及2024年工作思路 is 32 characters.
 TITLE_CHARS = 50
+UNMARKED = "unmarked "  # the style of a heading without a marker, before the style of the points it follows
 
 
 @dataclass
@@ -168,23 +169,32 @@ class _Tree:
         """The next number of a sequence, or the first of a new one. A heading that opens a line may
         also start a report at any number (七、, a forwarded part), restart right after a heading of
         its own style that has said nothing yet (一、2023年工作总结 then 一、固本强基…), skip a
-        number or two at the top level, or go back after such a restart; the build warns of each."""
+        number or two at the top level, or go back after such a restart; below the top level it may
+        go back at any time (5. then 2.: a new list under a later heading that has no marker); the
+        build warns of each."""
+        if styled_level(style):  # a Word heading style: no number to follow, always a heading
+            return line_start
         current = next(((n, sec) for s, n, sec in self.stack if s == style), None)
         if current is None:
-            return number == 1 or (line_start and not self.stack and style in HEADING_STYLES)
+            under_unmarked = bool(self.stack) and self.stack[-1][0].startswith(UNMARKED) and not self.current.body
+            return number == 1 or (line_start and (not self.stack or under_unmarked) and style in HEADING_STYLES)
         n, section = current
         if number == n + 1:
             return True
         if not line_start or style not in HEADING_STYLES:
             return False
         top = self.stack[0][0] == style
-        if number == 1:
-            return self.current is section and not section.body
         if number > n + 1:
             return top and number <= n + 3
-        return top and style in self.restarted
+        if not top:  # a new list under a later heading that has no marker of its own (5. then 1. or 2.)
+            return True
+        if number == 1:
+            return self.current is section and not section.body
+        return style in self.restarted
 
     def _numbering_warning(self, style: str, number: int, marker: str) -> None:
+        if styled_level(style):
+            return
         previous = next((n for s, n, _ in self.stack if s == style), None)
         if previous is None and number != 1:
             self.warnings.append(f"numbering starts at {marker}")
@@ -198,7 +208,7 @@ class _Tree:
 
     def open(self, style: str, number: int, marker: str, title: str) -> None:
         self._numbering_warning(style, number, _display(marker))
-        depth = next((i for i, (s, _, _) in enumerate(self.stack) if s == style), len(self.stack))
+        depth = self._depth(style)
         del self.stack[depth:]
         parent = self.stack[-1][2] if self.stack else None
         parent_path = parent.path if parent else ()
@@ -206,7 +216,8 @@ class _Tree:
         number_in_path = max(number, self.last_child.get(parent_path, 0) + 1)
         self.last_child[parent_path] = number_in_path
         path = parent_path + (number_in_path,)
-        section = Section(self.doc, path, _display(marker), _display(title).rstrip("。；;，,"),
+        section = Section(self.doc, path, "" if styled_level(style) else _display(marker),
+                          _display(title).rstrip("。；;，,"),
                           parent.label if parent else "")
         if re.search(r"[。！？!?]$", title.strip()):
             section.sentence = _display(title)
@@ -214,6 +225,31 @@ class _Tree:
         self.sections.append(section)
         self.current = section
         self.paragraph_starts = True
+
+    def _depth(self, style: str) -> int:
+        """Where a heading of `style` goes in the stack: in place of its own style, or deeper. A Word
+        heading level also takes the place of a deeper Word level (a 标题 1 after a 标题 2 that opened
+        the report is not under it)."""
+        level = styled_level(style)
+        for i, (s, _, _) in enumerate(self.stack):
+            if s in (style, style.removeprefix(UNMARKED)) or (level and (styled_level(s) or 0) >= level):
+                return i
+        return len(self.stack)
+
+    def unmarked_heading(self, line: str, following: str) -> bool:
+        """A short line without a sentence end, between points and a list whose numbering goes back
+        (5.… 保障措施 1.…): a heading without a marker, in the place of the points it follows, with
+        the new list under it (a list glued into point 5 could not answer for what it is)."""
+        hit = match_marker(following, STRUCTURAL)
+        if (len(line) > 20 or re.search(r"[。！？；;，,：:!?]", line) or match_marker(line, STRUCTURAL + INLINE)
+                or not hit or hit[0] not in HEADING_STYLES):
+            return False
+        current = next((n for s, n, _ in self.stack[1:] if s == hit[0]), None)
+        return current is not None and hit[1] <= current
+
+    def open_unmarked(self, title: str, style: str) -> None:
+        self.warnings.append(f"a heading without a marker: {title}")
+        self.open(UNMARKED + style, 1, "", title)
 
     def add_sentence(self, original: str, corrected: str) -> None:
         corrected = corrected.lstrip("•●▪·")  # a list bullet (often &#8226; debris) is no part of it
@@ -349,8 +385,11 @@ def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -
     flat = [remove_footers(p, title) for p in paras]
     tree = _Tree(doc)
     replace = Replacer(corrections or {})
-    for para in flat:
-        if para.strip() and para.strip() not in {"false", "true"}:
+    for k, para in enumerate(flat):
+        following = flat[k + 1].strip() if k + 1 < len(flat) else ""
+        if tree.unmarked_heading(para.strip(), following):
+            tree.open_unmarked(_display(para), match_marker(following, STRUCTURAL)[0])  # type: ignore[index]
+        elif para.strip() and para.strip() not in {"false", "true"}:
             _feed_paragraph(tree, para, replace)
     tree.keep_sentence_headings()
     warnings = [f"dropped as front matter: {line[:60]}" for line in around.dropped] + tree.warnings
@@ -358,7 +397,7 @@ def parse_text(doc: str, text: str, corrections: dict[str, str] | None = None) -
     parents = {s.path[:-1] for s in tree.sections}
     warnings += [f"{s.heading[:40]} has no statements" for s in tree.sections[1:]
                  if s.path not in with_facts and s.path not in parents]
-    return ParsedReport(doc, title, tree.sections, tree.facts, len(text), year=report_year(title, flat[0] if flat else ""),
+    return ParsedReport(doc, title, tree.sections, tree.facts, len(text), year=report_year(title, flat[0] if flat else "", around.signature),
                         issuer=report_issuer(title, around.dropped + around.signature), warnings=warnings)
 
 

@@ -316,3 +316,40 @@ def test_pdf_title_set_on_two_centred_lines_is_one_title(tmp_path):
     report = parse_file(tmp_path / "long.pdf")
     assert report.title == "温州市鹿城区归国华侨联合会2023年工作总结及2024年工作思路"
     assert [f.text for f in report.facts if f.path == (0,)] == [PDF_PARAGRAPHS[0]]
+
+
+def _styled_docx(path: Path, blocks: list[tuple[str | None, str]], custom: bool = False) -> Path:
+    """A Word document whose headings are marked by style alone (no number typed or automatic);
+    `custom`: the styles are named 标题 1/标题 2 as a Chinese WPS or Word template names its own."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    document = docx.Document()
+    for style, text in blocks:
+        if custom and style and style not in [s.name for s in document.styles]:
+            document.styles.add_style(style, WD_STYLE_TYPE.PARAGRAPH)
+        document.add_paragraph(text, style=style)
+    document.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("blocks", "custom", "title", "tree"), [
+    ([("Title", "某区侨联2023年工作总结"), (None, "2023年，区侨联扎实推进各项工作。"), ("Heading 1", "联谊工作"),
+      ("Heading 2", "海外联谊"), (None, "接待海外侨团二十批次。"), ("Heading 2", "国内联谊"),
+      (None, "走访侨界代表人士五十人。"), ("Heading 1", "为侨服务"), (None, "发放慰问金十万元。")], False,
+     "某区侨联2023年工作总结",
+     {(0,): "前言", (1,): "联谊工作", (1, 1): "联谊工作 › 海外联谊", (1, 2): "联谊工作 › 国内联谊", (2,): "为侨服务"}),
+    # The title in 标题 1 of its own, parts in 标题 2, points in 标题 3.
+    ([("标题 1", "某县侨联2023年工作总结"), ("标题 2", "思想引领"), ("标题 3", "理论学习"), (None, "组织专题学习十二次。"),
+      ("标题 3", "宣传阵地"), (None, "新建宣传栏六处。"), ("标题 2", "服务水平"), (None, "走访困难侨户八十户。")], True,
+     "某县侨联2023年工作总结",
+     {(0,): "前言", (1,): "思想引领", (1, 1): "思想引领 › 理论学习", (1, 2): "思想引领 › 宣传阵地",
+      (2,): "服务水平"}),
+])
+def test_docx_heading_styles_without_numbers_are_sections(tmp_path, blocks, custom, title, tree):
+    report = parse_file(_styled_docx(tmp_path / "styled.docx", blocks, custom))
+    assert report.title == title
+    assert {s.path: s.label for s in report.sections} == tree
+    assert not report.warnings
+    statements = [f.text for f in report.facts]
+    assert all(not any("\ue000" <= ch <= "\uf8ff" for ch in f.text + f.original) for f in report.facts)
+    assert [b for _, b in blocks if b in statements] == [b for s, b in blocks if s is None]

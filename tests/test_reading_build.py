@@ -70,4 +70,5 @@ def test_references_name_the_reports_year_and_issuer_and_the_issuer_finds_it(tmp
     answer = engine.ask("鹿城区接待了多少海外侨胞来访团组")
     assert answer.answered and "58批次" in answer.text
     assert answer.references[0].doc == "a"
-    assert "出处：区侨联工作总结（温州市鹿城区归国华侨联合会）" in answer.text  # the source names the issuer
+    # the source names the issuer, and the year its signing date gives
+    assert "出处：区侨联工作总结（2023年，温州市鹿城区归国华侨联合会）" in answer.text

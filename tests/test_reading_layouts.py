@@ -243,3 +243,58 @@ def test_entity_debris_is_repaired_and_splits_nothing():
 ])
 def test_quote_repair_leaves_balanced_quotes_alone(text, repaired):
     assert balance_quotes(text) == repaired
+
+
+SIGNED_BODY = "区侨联工作总结\n一、联谊交流\n举办联谊活动两场，接待侨胞三百人次。\n"
+
+
+@pytest.mark.parametrize(("signature", "year", "issuer"), [
+    ("（温州市鹿城区侨联 2023年12月）", 2023, "温州市鹿城区侨联"),
+    ("(某市侨办，2023年12月)", 2023, "某市侨办"),
+    ("温州市鹿城区侨联\n2023年12月20日", 2023, "温州市鹿城区侨联"),
+    ("XX县人民政府侨务办公室\n二〇二三年十二月二十日", 2023, "XX县人民政府侨务办公室"),
+    ("鹿城区侨办\n2024年1月10日", 2023, "鹿城区侨办"),  # a year-end report signed in January
+])
+def test_signature_gives_issuer_and_year_and_is_no_statement(signature, year, issuer):
+    report = parse_text("signed", SIGNED_BODY + signature + "\n")
+    assert (report.year, report.issuer) == (year, issuer)
+    assert [f.text for f in report.facts] == ["举办联谊活动两场，接待侨胞三百人次。"]
+    assert not any("front matter" in w for w in report.warnings)
+
+
+def test_year_of_the_title_wins_over_the_signature_date():
+    signed = SIGNED_BODY.replace("区侨联工作总结", "某县侨办2022年度工作总结") + "2023年3月1日\n"
+    assert parse_text("r", signed).year == 2022
+
+
+PLAN = """某市侨办2023年工作总结
+一、下一步打算
+1.做好侨务信息化建设。
+2.深化海外联谊，组织访问团三批次。
+3.推进华文教育。
+4.加强队伍建设。
+5.强化调查研究，完成调研报告三篇。
+{between}{restart}.落实经费保障，安排专项经费五十万元。
+二、存在问题
+干部力量不足。
+"""
+
+
+@pytest.mark.parametrize(("between", "restart", "tree", "warning"), [
+    # the new list's heading has no marker: it takes the points' place and the list goes under it
+    ("保障措施\n", "1", {(1, 5): "5.强化调查研究，完成调研报告三篇", (1, 6): "保障措施",
+                      (1, 6, 1): "1.落实经费保障，安排专项经费五十万元"}, "a heading without a marker: 保障措施"),
+    ("保障措施\n", "2", {(1, 5): "5.强化调查研究，完成调研报告三篇", (1, 6): "保障措施",
+                      (1, 6, 2): "2.落实经费保障，安排专项经费五十万元"}, "numbering starts at 2."),
+    # no heading at all: a new point after the others, not glued into point 5
+    ("", "2", {(1, 5): "5.强化调查研究，完成调研报告三篇", (1, 6): "2.落实经费保障，安排专项经费五十万元"},
+     "numbering goes back to 2. after 5"),
+])
+def test_numbering_that_goes_back_starts_a_new_point(between, restart, tree, warning):
+    report = parse_text("plan", PLAN.format(between=between, restart=restart))
+    headings = {s.path: s.heading for s in report.sections}
+    assert tree.items() <= headings.items(), headings
+    facts = {f.path: f.text for f in report.facts}
+    assert facts[(1, 5)] == "强化调查研究，完成调研报告三篇。"
+    assert "落实经费保障，安排专项经费五十万元。" in facts.values() and facts[(2,)] == "干部力量不足。"
+    assert warning in report.warnings

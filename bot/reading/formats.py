@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..curated import KnowledgeError, decode_text
-from .numbering import INLINE, STRUCTURAL, match_marker
+from .numbering import INLINE, STRUCTURAL, match_marker, styled_marker
 
 TEXT_SUFFIXES = (".txt", ".md")
 REPORT_SUFFIXES = (*TEXT_SUFFIXES, ".docx", ".pdf")
@@ -127,13 +127,43 @@ def docx_text(path: Path, data: bytes) -> str:
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors… on a damaged file
         raise KnowledgeError(path, f"is a Word file that cannot be read (damaged?); {SEND_INSTEAD}") from exc
     numbers = _ListNumbers(document)
+    items = [item for item in document.iter_inner_content() if isinstance(item, Table) or item.text.strip()]
+    levels = [None if isinstance(item, Table) else heading_level(item) for item in items]
+    if levels and levels[0] is not None and levels.count(levels[0]) == 1:
+        levels[0] = None  # the title set in a heading style of its own (标题 1 over 标题 2 parts)
     blocks: list[str] = []
-    for item in document.iter_inner_content():
+    for item, level in zip(items, levels, strict=True):
         if isinstance(item, Table):
             blocks += table_statements([[cell.text for cell in row.cells] for row in item.rows])
-        elif item.text.strip():
-            blocks.append(numbers.label(item) + item.text.strip())
+            continue
+        text = numbers.label(item) + item.text.strip()
+        if level is not None and not match_marker(text, STRUCTURAL + INLINE):
+            text = styled_marker(level) + text  # a heading Word marks by its style alone: keep its level
+        blocks.append(text)
     return "\n\n".join(b.strip() for b in blocks if b.strip())
+
+
+_HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*(\d)$", re.IGNORECASE)
+
+
+def heading_level(paragraph) -> int | None:
+    """1 for a paragraph in 标题 1 / Heading 1 (or a style based on it), 2 for 标题 2…; also Word's
+    outline level (大纲级别) set on the paragraph or its style; None for body text."""
+    from docx.oxml.ns import qn
+
+    style = paragraph.style
+    elements = [paragraph._p]
+    while style is not None:
+        if m := _HEADING_STYLE.match(style.name or ""):
+            return int(m.group(1)) or None
+        elements.append(style.element)
+        style = style.base_style
+    for element in elements:
+        outline = element.find(f"{qn('w:pPr')}/{qn('w:outlineLvl')}")
+        if outline is not None:
+            level = int(outline.get(qn("w:val"), "9"))
+            return level + 1 if level < 9 else None  # 9 is body text
+    return None
 
 
 _CN_DIGITS = "零一二三四五六七八九"

@@ -7,7 +7,10 @@ that sign it at the end. They are kept out of the statements; the year and the i
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from .numbering import cn_to_int
 
 _BREADCRUMB = re.compile(r"^(?:当前位置|您的位置|你的位置|所在位置|您现在的位置)\s*[:：]|^(?:首页|网站首页|主页)\s*[>＞»›/]")
 _BYLINE = re.compile(r"^[【\[]?(?:作者|来源|文章来源|信息来源|发布时间|发布日期|发布者|发布机构|日期|时间|浏览次数|浏览量|"
@@ -26,6 +29,14 @@ ISSUER = re.compile(r"(?:[\u4e00-\u9fffXx]{1,10}?(?:省|市|区|县|州|旗|盟)
                     r"(?:外事侨务办公室|外事办公室|侨务办公室|外侨办|侨办|归国华侨联合会|侨联)")
 _PLACED = re.compile(r"[\u4e00-\u9fffXx]{1,10}?(?:省|市|区|县|州|旗|盟)")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+# The date that signs a report: 2023年12月20日, 2023年12月, 2023-12-20, 二〇二三年十二月.
+_CN_YEAR = "[〇零一二三四五六七八九]{4}"
+_SIGN_DATE = (rf"(?:\d{{4}}|{_CN_YEAR})\s*[-/.年]\s*(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*月?"
+              rf"(?:\s*(?:\d{{1,2}}|[一二三四五六七八九十]{{1,3}})\s*日?)?")
+# A signature on one line, often in brackets: （温州市鹿城区侨联 2023年12月）, 鹿城区侨办 2023年12月20日.
+_SIGNATURE = re.compile(rf"^[（(]?\s*(?:(?P<issuer>{ISSUER.pattern})\s*[,，]?\s*)?(?P<date>{_SIGN_DATE})?\s*[）)]?$")
+_SIGNED_YEAR = re.compile(rf"^[（(]?\s*(?:{ISSUER.pattern})?\s*[,，]?\s*(?P<year>\d{{4}}|{_CN_YEAR})\s*[-/.年]"
+                          rf"\s*(?P<month>\d{{1,2}}|[一二三四五六七八九十]{{1,3}})")
 _NUMBERED = re.compile(r"[（(]?(?:第?[一二三四五六七八九十]{1,3}(?:部分|章|节)|[一二三四五六七八九十\d①-⑳]{1,3}[、.．）)是])")
 TOP_LINES = 8  # front matter stands before the body: within the first non-empty lines of the text
 END_LINES = 3  # a signature: the last lines
@@ -46,7 +57,8 @@ def _is_front_matter(line: str, at_top: bool) -> bool:
 
 
 def _is_signature(line: str) -> bool:
-    return bool(_DATE.match(line) or ISSUER.fullmatch(line))
+    m = _SIGNATURE.match(line)
+    return bool(_DATE.match(line) or (m and (m.group("issuer") or m.group("date"))))
 
 
 def strip_surroundings(text: str) -> Surroundings:
@@ -55,10 +67,14 @@ def strip_surroundings(text: str) -> Surroundings:
     out = Surroundings("")
     kept: list[str] = []
     body_lines = seen = 0
-    for line in lines:
+    # What follows the last line that could not sign the report is its signature, never front matter
+    # (a short report's closing date would otherwise be within the top lines).
+    end = max((i for i, line in enumerate(lines) if (s := line.strip(" \t\u3000\xa0")) and not _is_signature(s)),
+              default=len(lines))
+    for i, line in enumerate(lines):
         s = line.strip(" \t\u3000\xa0")
         seen += bool(s)
-        at_top = body_lines < 2 and seen <= TOP_LINES
+        at_top = body_lines < 2 and seen <= TOP_LINES and i < end
         if s and _is_front_matter(s, at_top):
             out.dropped.append(s)
             continue
@@ -97,10 +113,23 @@ def title_line(text: str) -> str:
     return "\n".join([*lines[:first], line, "", *rest])
 
 
-def report_year(title: str, first_paragraph: str) -> int | None:
-    """The year the report is about: from its title, else from a first sentence that opens with it."""
+def report_year(title: str, first_paragraph: str, signature: Sequence[str] = ()) -> int | None:
+    """The year the report is about: from its title, else from a first sentence that opens with it,
+    else from the date that signs it (a year-end report signed in January or February is about the
+    year before: 2024年1月10日 → 2023)."""
     m = _YEAR.search(title) or _YEAR.match(first_paragraph)
-    return int(m.group(1)) if m else None
+    if m:
+        return int(m.group(1))
+    for line in reversed(signature):
+        if d := _SIGNED_YEAR.match(line):
+            year, month = cn_to_int(_arabic(d.group("year"))), cn_to_int(d.group("month"))
+            return year - 1 if month <= 2 else year
+    return None
+
+
+def _arabic(digits: str) -> str:
+    """二〇二三 → 2023 (a year is written digit by digit)."""
+    return digits.translate(str.maketrans("〇零一二三四五六七八九", "00123456789"))
 
 
 def report_issuer(title: str, surroundings: list[str]) -> str:
