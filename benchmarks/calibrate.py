@@ -1,6 +1,6 @@
 """Fit the answer model (bot/data/calibration.json) on development questions and report its curve.
 
-    python -m benchmarks.calibrate [--mrc DIR] [--limit N] [--target-wrong 0.02] [--dry-run]
+    python -m benchmarks.calibrate [--mrc DIR] [--limit N] [--target-wrong 0.025] [--cases FILE] [--dry-run]
 
 Development data (fitted on): tests/eval/qiaowu.jsonl and gov2019.jsonl, each against the knowledge
 it is written for (as benchmarks.evalsets), and — when the reading-comprehension sets are there
@@ -117,7 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mrc", type=Path, default=REPO.parent / "shared" / "eval" / "mrc",
                    help="folder of the reading-comprehension sets (skipped when absent)")
     p.add_argument("--limit", type=int, default=100, help="articles sampled per reading-comprehension set")
-    p.add_argument("--target-wrong", type=float, default=0.02)
+    # 2.5%, not 2%: at 2% (cut-off 0.83) CMRC falls to 5% wrong, but the government reports lose
+    # 2-8 points correct and one falls under its 85% target; see the curve in docs/calibration.md.
+    p.add_argument("--target-wrong", type=float, default=0.025)
     p.add_argument("--dry-run", action="store_true", help="print, write neither the model nor the doc")
     p.add_argument("--cases", type=Path, help="write the questions' evidence and outcomes here, or read them "
                    "from here when the file exists (to refit without asking again)")
@@ -161,6 +163,10 @@ def report(by_set: dict[str, list[Case]], dev: dict[str, list[Case]], model: cal
         f"articles: the `tune` half of {args.limit} sampled per set, seed 0), target wrong rate {pct(args.target_wrong)}",
         "(each development set weighing the same).", "",
         f"**answer at p ≥ {model.answer_at:.2f}, suggest at p ≥ {model.suggest_at:.2f}**", "",
+        "The answer cut-off is the lowest at which the development sets stay within the target; the suggest",
+        "cut-off the lowest within four times it (0: every statement the model declines still offers the",
+        "headings near it, as a middling match did before). The reading-comprehension `check` halves and",
+        "the held-out and sealed sets of tests/eval are not fitted on.", "",
         "## The curve on the development sets (mean of the sets)", "",
         "| cut-off | correct | wrong | declined |", "|---:|---:|---:|---:|",
     ]
