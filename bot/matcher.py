@@ -2,7 +2,8 @@
 
 normalise → repair typos (homophones) → segment → weigh terms (the reports' IDF blended with
 general Chinese, see vocabulary.TermWeighting) → candidates from the full-text index → score by weighted coverage (exact, then rapidfuzz near-misses) → check the
-question's type against what the fact holds → answer, suggest, or decline.
+question's type against what the fact holds → the probability the statement answers right
+(bot.calibration) → answer, suggest, or decline.
 """
 
 from __future__ import annotations
