@@ -37,6 +37,8 @@ class Answer:
     facts: list[str] = field(default_factory=list)
     span: str | None = None  # the asked item (figure, name, date, place) as it stands in the report
     kind: str = "answer"  # "smalltalk" and "followup" come from the conversation, not from one question
+    # What the decision to answer from a statement was based on (bot.calibration): not in the JSON.
+    evidence: dict[str, float] | None = None
 
     def to_json(self) -> dict:
         return {
@@ -45,8 +47,8 @@ class Answer:
             "answer": self.text,
             "span": self.span,
             "references": [r.to_json() for r in self.references],
-            # The contract's range: coverage can pass 1.0 (context and pair bonuses) until the
-            # score is a calibrated probability.
+            # A fact's score is a calibrated probability; a section's is its coverage, which
+            # context and pair bonuses can push past 1.0.
             "score": round(min(1.0, max(0.0, float(self.score))), 4),
             "suggestions": list(self.suggestions),
         }

@@ -3,12 +3,13 @@
 normalise → repair typos (homophones) → segment → weigh terms (the reports' IDF blended with
 general Chinese, see vocabulary.TermWeighting) → candidates from the impact postings (the rows with
 the largest summed BM25 weights of the question's terms) → score by weighted coverage (exact, then
-rapidfuzz near-misses) → check the question's type against what the fact holds → answer, suggest, or
-decline.
+rapidfuzz near-misses) → check the question's type against what the fact holds → the probability the
+statement answers right (bot.calibration) → answer, suggest, or decline.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from . import features, reply, store, summaries
+from . import calibration, features, reply, store, summaries
 from .analyzer import Analyzer, alias_words
 from .answer import Answer, Reference
 from .curated import KnowledgeError
@@ -120,6 +121,7 @@ class Scored:
     score: float
     fact: FactRow | None = None
     section: SectionRow | None = None
+    rank: int = 0  # position among the full-text index's candidates
 
 
 def parse_section_ref(text: str) -> tuple[int, ...]:
@@ -137,7 +139,7 @@ _NO_IMPACTS = np.zeros(0, dtype=np.float32)
 class Engine:
     """Answers questions from one built store. Thread-safe for reading."""
 
-    def __init__(self, store_file: Path):
+    def __init__(self, store_file: Path, calibrated: bool = True):
         self.store_file = store_file
         self._hold = store.hold(store_file)  # pruning after a later reload must not delete what serves
         self._local = threading.local()
@@ -185,13 +187,16 @@ class Engine:
         self._faq_owner = [f for f in self.faq for _ in f.phrasings]
         # A question's terms recur across questions: their postings are read from the store once.
         self._cached_postings = lru_cache(maxsize=POSTINGS_CACHED)(self._postings)
+        # Not calibrated: answer by coverage alone, as the calibration benchmark does to collect evidence.
+        self.calibration: calibration.Model | None = _model() if calibrated else None
 
     # ---- loading -------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] = lambda _m: None) -> Engine:
+    def open(cls, knowledge_dir: Path, data_dir: Path, progress: Callable[[str], None] = lambda _m: None,
+             calibrated: bool = True) -> Engine:
         """Build the store if the knowledge changed, load it, and check it answers its own FAQ."""
-        engine = cls(store.build(Path(knowledge_dir), Path(data_dir), progress))
+        engine = cls(store.build(Path(knowledge_dir), Path(data_dir), progress), calibrated)
         engine.validate(Path(knowledge_dir))
         return engine
 
@@ -314,7 +319,8 @@ class Engine:
             facts = [s for s in facts if s.fact and s.fact.doc == doc]
             sections = [s for s in sections if s.section and s.section.doc == doc]
         asked = terms + [f for forms in alts.values() for f in forms]  # what stands for what was asked
-        return self._decide(question, qtype, asked, facts, sections, strict=bool(elsewhere))
+        return self._decide(question, qtype, asked, facts, sections, strict=bool(elsewhere),
+                            evidence=(terms, weights, alts))
 
     def absolute_years(self, match: str) -> str:
         """今年/去年/前年/明年 as years: the newest report's year is this year, as the knowledge knows
@@ -439,11 +445,11 @@ class Engine:
     def _score_facts(self, terms: list[str], weights: dict[str, float], queries: list[tuple[list[str], int]],
                      alts: dict[str, list[str]]) -> list[Scored]:
         scored = []
-        for f in self._candidates(queries):
+        for rank, f in enumerate(self._candidates(queries)):
             # The headings above a fact and the report's title say what it is about: 机制创新方面… / 2009年…
             context = self._dated(self.heading_context.get((f.doc, f.path), ""), f.doc)
             scored.append(Scored(self._coverage(terms, weights, self._dated(f.match_text, f.doc), context, f.previous,
-                                                self.doc_match.get(f.doc, ""), alts), fact=f))
+                                                self.doc_match.get(f.doc, ""), alts), fact=f, rank=rank))
         # Equally good statements from several reports: the report most about the question comes
         # first — the one where matching statements are the largest share of what it says.
         matching: Counter[str] = Counter(s.fact.doc for s in scored if s.fact and s.score >= SUGGEST_AT)
@@ -472,13 +478,16 @@ class Engine:
         return Answer(question, True, reply.fact_text([first], [ref]), [ref], score, [], [first])
 
     def _stands_out(self, facts: list[Scored]) -> bool:
-        """The best statement leads every statement elsewhere by a clear margin: in another part of
-        the report or, in a report without parts, any other statement."""
+        return self._lead(facts) >= CLEAR_MARGIN
+
+    def _lead(self, facts: list[Scored]) -> float:
+        """How far the best statement leads every statement elsewhere: in another part of the report
+        or, in a report without parts, any other statement."""
         top = facts[0].fact
         assert top is not None
         whole = (top.doc, ()) not in self.children or len(self.children[(top.doc, ())]) <= 1
         rest = [s.score for s in facts[1:] if s.fact and (whole or (s.fact.doc, s.fact.path) != (top.doc, top.path))]
-        return facts[0].score - max(rest, default=0.0) >= CLEAR_MARGIN
+        return facts[0].score - max(rest, default=0.0)
 
     def _fits(self, fact: FactRow, qtype: str, terms: list[str], asked: str, ordinal: bool = False) -> bool:
         """Does the fact hold what the question type asks for? A figure (or a place) must stand in a
@@ -505,7 +514,8 @@ class Engine:
                    for c in clauses)
 
     def _decide(self, question: str, qtype: str, terms: list[str], facts: list[Scored],
-                sections: list[Scored], strict: bool = False) -> Answer:
+                sections: list[Scored], strict: bool = False,
+                evidence: tuple[list[str], dict[str, float], dict[str, list[str]]] | None = None) -> Answer:
         if qtype == "howto":  # reports say what was done, never how to apply for something
             return self._decline(question, "工作报告只总结做了哪些工作，没有写办理方法或流程；请咨询当地侨办。",
                                  self._suggestions(facts, sections))
@@ -523,11 +533,37 @@ class Engine:
             answer.score = best_section
             return answer
         if best_fact >= ANSWER_AT or (not strict and best_fact >= CLEAR_AT and self._stands_out(facts)):
-            return self._answer_from_facts(question, qtype, terms, facts, sections)
+            answer = self._answer_from_facts(question, qtype, terms, facts, sections)
+            return self._calibrated(answer, qtype, facts, sections, strict, evidence) if answer.answered else answer
         if max(best_fact, best_section) >= SUGGEST_AT:
             return self._decline(question, "报告里没有直接回答这个问题的内容。", self._suggestions(facts, sections),
                                  score=max(best_fact, best_section))
         return self._decline(question, "这份报告没有提到这方面的内容。")
+
+    def _calibrated(self, answer: Answer, qtype: str, facts: list[Scored], sections: list[Scored], strict: bool,
+                    evidence: tuple[list[str], dict[str, float], dict[str, list[str]]] | None) -> Answer:
+        """A statement answers when the model says it is right often enough; its score is that
+        probability. Without a model (collecting evidence to fit one) the answer stands as it is."""
+        terms, weights, alts = evidence or (answer.facts, {}, {})
+        chosen = next((s for s in facts if s.fact and s.fact.text in answer.facts), facts[0])
+        fact = chosen.fact
+        assert fact is not None
+        best = facts[0].score
+        answer.evidence = calibration.evidence(
+            question=fold(answer.question), coverage=best, margin=self._lead(facts), close=sum(1 for s in facts[1:] if s.score >= best - 0.08),
+            qtype=qtype, terms=terms, weights=weights, text=fact.match_text,
+            context=self.heading_context.get((fact.doc, fact.path), ""), title=self.doc_match.get(fact.doc, ""),
+            alts=alts, rank=chosen.rank, fit_top=chosen is facts[0], span=answer.span, strict=strict)
+        if self.calibration is None:
+            return answer
+        p = self.calibration.probability(answer.evidence)
+        if p >= self.calibration.answer_at:
+            answer.score = p
+            return answer
+        if p >= self.calibration.suggest_at:
+            return self._decline(answer.question, "报告里没有直接回答这个问题的内容。",
+                                 self._suggestions(facts, sections), score=p)
+        return self._decline(answer.question, "这份报告没有提到这方面的内容。", score=p)
 
     def _answer_from_facts(self, question: str, qtype: str, terms: list[str], facts: list[Scored],
                            sections: list[Scored]) -> Answer:
@@ -628,6 +664,11 @@ class Engine:
     def _decline(self, question: str, why: str, suggestions: list[str] | None = None, score: float = 0.0) -> Answer:
         suggestions = suggestions or []
         return Answer(question, False, reply.decline_text(why, suggestions), [], score, suggestions)
+
+
+@functools.cache
+def _model() -> calibration.Model:
+    return calibration.load()
 
 
 def _only_deputy(term: str, text: str) -> bool:
