@@ -13,13 +13,18 @@ YEARS = {"city2023": ("某市侨办2023年工作总结", "58批次"), "city2022"
 QUESTION = "全年接待海外侨胞来访团组多少批次"
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory) -> Engine:
+def _reports_engine(tmp_path_factory, reports: dict[str, tuple[str, str]]) -> Engine:
+    """An engine over one small report per entry: its title, and the figure its one statement gives."""
     knowledge: Path = tmp_path_factory.mktemp("k")
-    for doc, (title, figure) in YEARS.items():
+    for doc, (title, figure) in reports.items():
         (knowledge / f"{doc}.txt").write_text(f"{title}\n一、联谊\n全年接待海外侨胞来访团组{figure}。\n"
                                               "二、宣传\n编印侨刊四期。\n", encoding="utf-8")
     return Engine.open(knowledge, tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Engine:
+    return _reports_engine(tmp_path_factory, YEARS)
 
 
 def test_the_newest_report_answers_and_the_other_is_named(engine):
@@ -72,11 +77,7 @@ CITIES = {"nanchang": ("南昌市侨办2023年工作总结", "31批次"), "jiuji
 
 @pytest.fixture(scope="module")
 def cities(tmp_path_factory) -> Engine:
-    knowledge: Path = tmp_path_factory.mktemp("k")
-    for doc, (title, figure) in CITIES.items():
-        (knowledge / f"{doc}.txt").write_text(f"{title}\n一、联谊\n全年接待海外侨胞来访团组{figure}。\n"
-                                              "二、宣传\n编印侨刊四期。\n", encoding="utf-8")
-    return Engine.open(knowledge, tmp_path_factory.mktemp("data"))
+    return _reports_engine(tmp_path_factory, CITIES)
 
 
 def test_a_follow_up_naming_a_place_asks_that_places_report(cities):

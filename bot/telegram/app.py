@@ -13,7 +13,6 @@ import importlib.util
 import logging
 import re
 import shutil
-import signal
 import warnings
 from urllib.parse import urlsplit
 
@@ -35,7 +34,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBUserWarning
 
-from .. import redaction, store
+from .. import redaction
 from ..activity import ActivityLog, RateLimiter
 from ..config import ConfigError, Settings
 from ..knowledge_home import open_serving
@@ -171,7 +170,8 @@ def _add_handlers(app: Application, admins: filters.User) -> None:
 async def post_init(app: Application) -> None:
     """Open the engine (unless given), the question log and the limiters; register the command menus."""
     data: BotData = app.bot_data
-    _stop_builds_on_signals(app)
+    # replaces run_polling's signal handler, which stop_running stands for
+    webhook.stop_on_signals(app.stop_running)
     if not hasattr(data, "engine"):
         engine, data.startup_warning = await asyncio.to_thread(
             open_serving, data.settings.knowledge_dir, data.settings.data_dir)
@@ -188,22 +188,6 @@ async def post_init(app: Application) -> None:
         log.warning("command menus not set (%s); commands still work when typed", type(exc).__name__)
     if data.startup_warning:
         await _tell_admins(app.bot, data, data.startup_warning)
-
-
-def _stop_builds_on_signals(app: Application) -> None:
-    """SIGTERM/SIGINT also abandon a build in progress (a /reload's, an upload's): stopping waits for
-    running handlers, and a build of a big archive would hold the exit for minutes."""
-    loop = asyncio.get_running_loop()
-
-    def stop() -> None:
-        store.abandon_builds()
-        app.stop_running()
-
-    try:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop)  # replaces run_polling's handler, which stop_running stands for
-    except (NotImplementedError, RuntimeError):  # no signals here (Windows, not the main thread)
-        pass
 
 
 async def _tell_admins(bot: Bot, data: BotData, text: str) -> None:

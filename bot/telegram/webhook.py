@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import signal
+from collections.abc import Callable
 from http import HTTPStatus
 
 import tornado.httpserver
@@ -78,7 +79,7 @@ async def serve(app: Application, listen: str, port: int, url_path: str, webhook
     try:
         if app.post_init:
             await app.post_init(app)
-        _stop_on_signals(stop)  # after post_init, whose handlers stand for run_polling's loop
+        stop_on_signals(stop.set)  # after post_init, whose handlers stand for run_polling's loop
         http = server(app, url_path, secret_token)
         http.listen(port, listen)
         try:
@@ -98,12 +99,14 @@ async def serve(app: Application, listen: str, port: int, url_path: str, webhook
             await app.post_shutdown(app)
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
+def stop_on_signals(stop: Callable[[], None]) -> None:
+    """SIGINT/SIGTERM abandon a build in progress (a /reload's, an upload's), then `stop`: stopping
+    waits for running handlers, and a build of a big archive would hold the exit for minutes."""
     loop = asyncio.get_running_loop()
 
     def stopping() -> None:
         store.abandon_builds()
-        stop.set()
+        stop()
 
     try:
         for sig in (signal.SIGINT, signal.SIGTERM):
